@@ -1,0 +1,123 @@
+// The embedding API of the Kiln runtime (libkiln-rt): instantiate a compiled
+// module from its descriptor, resolve its imports, call its exports with trap
+// protection. `kiln run`, executables built by `kiln build`, and the spec-test
+// runner all use this and nothing else.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kiln/abi.h"
+
+namespace kiln {
+
+// The spec's wording for each trap ("integer divide by zero", ...), which the
+// spec tests match against.
+const char* trapMessage(kiln_trap_code code);
+// A short identifier ("divide_by_zero", ...) for the trap report.
+const char* trapName(kiln_trap_code code);
+
+struct Trap {
+  kiln_trap_code code = KILN_TRAP_NONE;
+  std::vector<std::string> frames;  // wasm function names, innermost first
+  // Multi-line report: "kiln: trap: integer divide by zero (divide_by_zero)\n  in function ..."
+  std::string report() const;
+};
+
+// A global's storage: one 16-byte cell, shared by every instance that
+// imports it.
+struct GlobalCell {
+  kiln_val value;
+};
+
+// An external value: what an import resolves to and what an export yields.
+struct Extern {
+  kiln_extern_kind kind = KILN_EXTERN_FUNC;
+  kiln_func* func = nullptr;        // kind == FUNC
+  kiln_table* table = nullptr;      // kind == TABLE
+  kiln_memory* memory = nullptr;    // kind == MEMORY
+  kiln_val* global = nullptr;       // kind == GLOBAL
+  uint8_t globalType = KILN_I32;    // kind == GLOBAL
+  bool globalMutable = false;       // kind == GLOBAL
+  // FUNC: the signature, for link-time type checks.
+  std::vector<uint8_t> params, results;
+};
+
+// A host function: a native function with the compiled-code convention
+// (kiln_vmctx* first, then the wasm parameters). The runtime calls it with
+// the importing instance's vmctx.
+struct HostFunc {
+  void* code;
+  std::vector<uint8_t> params;
+  std::vector<uint8_t> results;
+};
+
+// Resolves one import. Returns nullopt when nothing by that name exists; the
+// runtime then reports "unknown import". Host functions are returned as
+// HostFunc and bound to the importing instance by the runtime.
+struct ImportResolver {
+  std::function<std::optional<HostFunc>(std::string_view module, std::string_view name)> hostFunc;
+  std::function<std::optional<Extern>(std::string_view module, std::string_view name)> external;
+};
+
+struct InstantiateError {
+  enum class Kind { Unlinkable, Trap, Other } kind = Kind::Other;
+  std::string message;
+  std::optional<Trap> trap;  // Kind::Trap (a segment out of bounds, or the start function trapped)
+};
+
+class Instance {
+ public:
+  // Checks the ABI version and flags, resolves imports, allocates memory,
+  // tables and globals, applies element and data segments, and runs the
+  // start function. On failure returns nullptr and fills *error.
+  static std::unique_ptr<Instance> create(const kiln_module_desc* module, const ImportResolver& imports,
+                                          void* host, InstantiateError* error);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  const kiln_module_desc* module() const;
+  kiln_vmctx* vmctx();
+  std::optional<Extern> exportNamed(std::string_view name);
+  std::vector<std::string> exportNames() const;
+
+  // Calls any function (exported or from a table) with arguments in
+  // args[0..params) and results written to args[0..results). args must hold
+  // max(params, results) values. Returns the trap, if the call trapped.
+  std::optional<Trap> call(const kiln_func* func, kiln_val* args);
+
+  struct Impl;
+
+ private:
+  explicit Instance(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---- WASI preview 1 -------------------------------------------------------
+
+struct WasiOptions {
+  std::vector<std::string> args;  // argv, including argv[0]
+  std::vector<std::string> env;   // "KEY=VALUE"
+};
+
+// Runs a WASI command module: instantiate with WASI imports, call `_start`
+// (or `main` when there is no `_start`). Returns the process exit status:
+// the guest's proc_exit code, 0 when _start returns, KILN_TRAP_EXIT_STATUS
+// after a trap (whose report goes to stderr), or 1 with a message when the
+// module cannot be instantiated.
+int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options);
+
+// The resolver for "wasi_snapshot_preview1" imports. The returned resolver
+// refers to state owned by `state`, which must outlive the instance.
+struct WasiState;
+std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options);
+ImportResolver wasiResolver(WasiState& state);
+// Set when the guest called proc_exit.
+std::optional<int> wasiExitCode(const WasiState& state);
+
+}  // namespace kiln
