@@ -1,0 +1,5 @@
+#include "driver/driver.h"
+
+namespace kiln::driver {
+int main(int, char**) { return 1; }
+}  // namespace kiln::driver

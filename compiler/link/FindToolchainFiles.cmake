@@ -1,0 +1,1 @@
+# Placeholder: discovers crt files (filled in with the linker work).
