@@ -1,1 +1,135 @@
+// Target selection, the optimisation pipeline and object emission.
 #include "codegen/codegen.h"
+
+#include <llvm/Analysis/CGSCCPassManager.h>
+#include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/PassManager.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+
+#include <mutex>
+
+#include "kiln/abi.h"
+#include <stdexcept>
+
+namespace kiln::codegen {
+
+namespace {
+
+void initializeTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+llvm::CodeGenOptLevel codeGenLevel(int optLevel) {
+  switch (optLevel) {
+    case 0: return llvm::CodeGenOptLevel::None;
+    case 1: return llvm::CodeGenOptLevel::Less;
+    case 3: return llvm::CodeGenOptLevel::Aggressive;
+    default: return llvm::CodeGenOptLevel::Default;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options& options) {
+  initializeTargets();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  std::string error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) throw std::runtime_error("no LLVM target for " + triple + ": " + error);
+
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+    for (auto& f : hostFeatures) {
+      if (!features.empty()) features += ",";
+      features += (f.second ? "+" : "-") + f.first().str();
+    }
+  }
+  // Check the CPU name first: LLVM would only warn and fall back.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(target->createMCSubtargetInfo(triple, "", ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
+    throw std::runtime_error("unknown CPU '" + cpu + "' (try x86-64, x86-64-v2, x86-64-v3, native)");
+  }
+  llvm::TargetOptions targetOptions;
+  auto tm = std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, llvm::CodeModel::Small, codeGenLevel(options.optLevel)));
+  if (!tm) throw std::runtime_error("cannot create a target machine for " + triple + " (cpu " + cpu + ")");
+  return tm;
+}
+
+void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Options& options) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  llvm::PassBuilder pb(&target, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+
+  llvm::OptimizationLevel level = llvm::OptimizationLevel::O2;
+  switch (options.optLevel) {
+    case 0: level = llvm::OptimizationLevel::O0; break;
+    case 1: level = llvm::OptimizationLevel::O1; break;
+    case 3: level = llvm::OptimizationLevel::O3; break;
+    default: break;
+  }
+  llvm::ModulePassManager mpm;
+  if (level == llvm::OptimizationLevel::O0) {
+    mpm = pb.buildO0DefaultPipeline(level);
+  } else {
+    mpm = pb.buildPerModuleDefaultPipeline(level);
+  }
+  mpm.run(module, mam);
+}
+
+void emitModule(llvm::Module& module, llvm::TargetMachine& target, EmitKind kind, llvm::raw_pwrite_stream& out) {
+  if (kind == EmitKind::LLVMIR) {
+    module.print(out, nullptr);
+    return;
+  }
+  llvm::legacy::PassManager pm;
+  auto fileType = kind == EmitKind::Assembly ? llvm::CodeGenFileType::AssemblyFile : llvm::CodeGenFileType::ObjectFile;
+  if (target.addPassesToEmitFile(pm, out, nullptr, fileType)) {
+    throw std::runtime_error("the target cannot emit this file type");
+  }
+  pm.run(module);
+}
+
+uint64_t optionsHash(const Options& options) {
+  // FNV-1a over everything that changes generated code.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const std::string& s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(std::to_string(options.optLevel));
+  mix(options.cpu);
+  mix(options.explicitBoundsChecks ? "explicit" : "guard");
+  mix(std::to_string(KILN_ABI_VERSION));
+  return h;
+}
+
+}  // namespace kiln::codegen

@@ -13,8 +13,8 @@ enum class Imm : uint8_t {
   None,
   BlockType,    // blockType
   Label,        // index = label depth
-  BrTable,      // index = first target in FunctionBody::brTargets, count = number of targets
-                //   (the default target is the last of them)
+  BrTable,      // index = first target in FunctionBody::brTargets, index2 = number of
+                //   targets including the default, which is the last of them
   Func,         // index = function index
   CallIndirect, // index = type index, index2 = table index
   Local,        // index = local index

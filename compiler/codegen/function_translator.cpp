@@ -1,0 +1,222 @@
+#include "codegen/function_translator.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace kiln::codegen {
+
+using wasm::Opcode;
+using wasm::ValType;
+
+FunctionTranslator::FunctionTranslator(ModuleContext& mc, uint32_t funcIndex)
+    : mc_(mc),
+      wasm_(mc.wasm),
+      funcIndex_(funcIndex),
+      type_(mc.wasm.funcType(funcIndex)),
+      body_(mc.wasm.bodies[funcIndex - mc.wasm.numImportedFuncs]),
+      fn_(mc.functions[funcIndex]),
+      b_(mc.ctx) {}
+
+void FunctionTranslator::translate() {
+  llvm::BasicBlock* entry = llvm::BasicBlock::Create(mc_.ctx, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  vmctx_ = fn_->getArg(0);
+  vmctx_->setName("vmctx");
+
+  // Locals live in allocas; mem2reg turns them into SSA values.
+  for (ValType t : type_.params) localTypes_.push_back(t);
+  for (ValType t : body_.locals) localTypes_.push_back(t);
+  for (size_t i = 0; i < localTypes_.size(); ++i) {
+    locals_.push_back(b_.CreateAlloca(mc_.valType(localTypes_[i]), nullptr, "local" + std::to_string(i)));
+  }
+  for (size_t i = 0; i < type_.params.size(); ++i) b_.CreateStore(fn_->getArg(i + 1), locals_[i]);
+  for (size_t i = type_.params.size(); i < localTypes_.size(); ++i) {
+    b_.CreateStore(zeroValue(localTypes_[i]), locals_[i]);
+  }
+
+  emitStackCheck();
+
+  // The memory base never moves (guard pages reserve the whole 8 GiB up
+  // front, and explicit-check mode reserves the maximum too), so one load
+  // per call suffices and LLVM may keep it in a register across loops.
+  if (!wasm_.memories.empty()) {
+    auto* load = b_.CreateAlignedLoad(mc_.ptrTy, vmctx_, llvm::Align(8), "memory_base");
+    load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+    load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
+    memoryBase_ = load;
+  }
+
+  Control fnControl;
+  fnControl.kind = Control::Kind::Function;
+  fnControl.results = type_.results;
+  fnControl.endBlock = newBlock("return");
+  fnControl.endPhis = makePhis(fnControl.endBlock, type_.results);
+  controls_.push_back(std::move(fnControl));
+
+  for (const wasm::Instr& instr : body_.code) {
+    if (controls_.empty()) break;  // the function's final `end` was lowered
+    if (deadDepth_ > 0 || controls_.back().unreachable) {
+      skipDeadInstr(instr);
+    } else {
+      lowerInstr(instr);
+    }
+  }
+
+  // Cold trap blocks go last so the hot path stays contiguous.
+  for (llvm::BasicBlock* bb : trapBlocks_) {
+    if (bb) bb->moveAfter(&fn_->back());
+  }
+}
+
+// Inside dead code only nesting matters: find the `else` or `end` that
+// makes code reachable again.
+void FunctionTranslator::skipDeadInstr(const wasm::Instr& instr) {
+  switch (instr.op) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+      if (deadDepth_ > 0 || controls_.back().unreachable) ++deadDepth_;
+      return;
+    case Opcode::Else:
+      if (deadDepth_ == 0) lowerElse();
+      return;
+    case Opcode::End:
+      if (deadDepth_ > 0) {
+        --deadDepth_;
+      } else {
+        lowerEnd();
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+void FunctionTranslator::lowerInstr(const wasm::Instr& instr) {
+  switch (instr.op) {
+    case Opcode::Unreachable:
+      trapAlways(KILN_TRAP_UNREACHABLE);
+      markUnreachable();
+      return;
+    case Opcode::Nop: return;
+    case Opcode::Block: lowerBlock(instr); return;
+    case Opcode::Loop: lowerLoop(instr); return;
+    case Opcode::If: lowerIf(instr); return;
+    case Opcode::Else: lowerElse(); return;
+    case Opcode::End: lowerEnd(); return;
+    case Opcode::Br: lowerBr(instr.index); return;
+    case Opcode::BrIf: lowerBrIf(instr.index); return;
+    case Opcode::BrTable: lowerBrTable(instr); return;
+    case Opcode::Return: lowerReturn(); return;
+    case Opcode::Call: lowerCall(instr.index); return;
+    case Opcode::CallIndirect: lowerCallIndirect(instr.index, instr.index2); return;
+    case Opcode::Drop: pop(); return;
+    case Opcode::Select:
+    case Opcode::SelectT: {
+      llvm::Value* cond = pop();
+      llvm::Value* ifFalse = pop();
+      llvm::Value* ifTrue = pop();
+      push(b_.CreateSelect(b_.CreateICmpNE(cond, b_.getInt32(0)), ifTrue, ifFalse));
+      return;
+    }
+    default: break;
+  }
+  if (lowerVariable(instr) || lowerNumeric(instr) || lowerConversion(instr) || lowerMemory(instr) ||
+      lowerTable(instr)) {
+    return;
+  }
+  throw std::runtime_error("instruction " + std::string(wasm::opcodeName(instr.op)) + " at offset 0x" +
+                           [&] {
+                             char buf[32];
+                             snprintf(buf, sizeof buf, "%x", instr.offsetInFile);
+                             return std::string(buf);
+                           }() +
+                           " is not supported yet (SIMD lowering is not implemented)");
+}
+
+// ---- helpers ----------------------------------------------------------------
+
+llvm::Value* FunctionTranslator::pop() {
+  llvm::Value* v = stack_.back();
+  stack_.pop_back();
+  return v;
+}
+
+std::vector<llvm::Value*> FunctionTranslator::popN(size_t n) {
+  std::vector<llvm::Value*> values(stack_.end() - n, stack_.end());
+  stack_.resize(stack_.size() - n);
+  return values;
+}
+
+llvm::BasicBlock* FunctionTranslator::newBlock(const char* name) {
+  return llvm::BasicBlock::Create(mc_.ctx, name, fn_);
+}
+
+void FunctionTranslator::trapIf(llvm::Value* condition, kiln_trap_code code) {
+  if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(condition)) {
+    if (c->isZero()) return;
+  }
+  llvm::BasicBlock*& trapBB = trapBlocks_[code];
+  if (!trapBB) {
+    llvm::IRBuilderBase::InsertPointGuard guard(b_);
+    trapBB = newBlock("trap");
+    b_.SetInsertPoint(trapBB);
+    b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code)});
+    b_.CreateUnreachable();
+  }
+  llvm::BasicBlock* cont = newBlock("cont");
+  b_.CreateCondBr(condition, trapBB, cont, mc_.unlikelyBranch);
+  b_.SetInsertPoint(cont);
+}
+
+void FunctionTranslator::trapAlways(kiln_trap_code code) {
+  b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code)});
+  b_.CreateUnreachable();
+}
+
+llvm::Value* FunctionTranslator::loadVmctxField(uint32_t offset, llvm::Type* type, const char* name) {
+  llvm::Value* addr = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, vmctx_, offset);
+  auto* load = b_.CreateAlignedLoad(type, addr, llvm::Align(8), name);
+  load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  return load;
+}
+
+llvm::Value* FunctionTranslator::zeroValue(ValType t) {
+  return llvm::Constant::getNullValue(mc_.valType(t));
+}
+
+llvm::Value* FunctionTranslator::constF32(uint32_t bits) {
+  return llvm::ConstantFP::get(mc_.ctx, llvm::APFloat(llvm::APFloat::IEEEsingle(), llvm::APInt(32, bits)));
+}
+
+llvm::Value* FunctionTranslator::constF64(uint64_t bits) {
+  return llvm::ConstantFP::get(mc_.ctx, llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, bits)));
+}
+
+llvm::Value* FunctionTranslator::callIntrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> types,
+                                               llvm::ArrayRef<llvm::Value*> args) {
+  llvm::Function* fn = llvm::Intrinsic::getDeclaration(&mc_.llvmModule, id, types);
+  return b_.CreateCall(fn, args);
+}
+
+// Stack exhaustion must trap, never crash: compare this frame's address with
+// the limit the runtime put in the VM context. Functions that call nothing
+// cannot recurse, and the runtime's margin below the limit covers one frame,
+// so small leaves skip the check.
+void FunctionTranslator::emitStackCheck() {
+  bool calls = false;
+  for (const wasm::Instr& instr : body_.code) {
+    if (instr.op == Opcode::Call || instr.op == Opcode::CallIndirect) {
+      calls = true;
+      break;
+    }
+  }
+  if (!calls && localTypes_.size() < 512) return;
+  llvm::Value* frame = callIntrinsic(llvm::Intrinsic::frameaddress, {mc_.ptrTy}, {b_.getInt32(0)});
+  llvm::Value* limit = loadVmctxField(vmctx_offset::stackLimit, mc_.i64Ty, "stack_limit");
+  trapIf(b_.CreateICmpULT(b_.CreatePtrToInt(frame, mc_.i64Ty), limit), KILN_TRAP_STACK_OVERFLOW);
+}
+
+}  // namespace kiln::codegen

@@ -1,0 +1,108 @@
+// Lowers one wasm function body to LLVM IR. The operand stack holds LLVM
+// values; each wasm block becomes basic blocks with phi nodes for its
+// results. Instruction families are lowered in their own files
+// (lower_control.cpp, lower_numeric.cpp, lower_memory.cpp, ...), all
+// members of this class.
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+
+#include <array>
+#include <vector>
+
+#include "codegen/module_context.h"
+
+namespace kiln::codegen {
+
+class FunctionTranslator {
+ public:
+  FunctionTranslator(ModuleContext& mc, uint32_t funcIndex);
+  void translate();
+
+ private:
+  struct Control {
+    enum class Kind { Function, Block, Loop, If };
+    Kind kind;
+    std::vector<wasm::ValType> params;
+    std::vector<wasm::ValType> results;
+    llvm::BasicBlock* endBlock = nullptr;      // where `end` and branches to a non-loop go
+    llvm::BasicBlock* loopHeader = nullptr;    // Loop: branch target
+    llvm::BasicBlock* elseBlock = nullptr;     // If: the false edge, until `else` is seen
+    std::vector<llvm::PHINode*> endPhis;       // one per result
+    std::vector<llvm::PHINode*> loopPhis;      // Loop: one per param
+    std::vector<llvm::Value*> ifParams;        // If: the params, for the else arm
+    size_t stackHeight = 0;                    // operand stack height below the params
+    bool unreachable = false;                  // the rest of this block is dead code
+  };
+
+  // ---- dispatch -----------------------------------------------------------
+  void lowerInstr(const wasm::Instr& instr);
+  void skipDeadInstr(const wasm::Instr& instr);
+  bool lowerNumeric(const wasm::Instr& instr);     // lower_numeric.cpp
+  bool lowerConversion(const wasm::Instr& instr);  // lower_numeric.cpp
+  bool lowerMemory(const wasm::Instr& instr);      // lower_memory.cpp
+  bool lowerTable(const wasm::Instr& instr);       // lower_table.cpp
+  bool lowerVariable(const wasm::Instr& instr);    // lower_variable.cpp
+
+  // ---- control (lower_control.cpp) -----------------------------------------
+  void lowerBlock(const wasm::Instr& instr);
+  void lowerLoop(const wasm::Instr& instr);
+  void lowerIf(const wasm::Instr& instr);
+  void lowerElse();
+  void lowerEnd();
+  void lowerBr(uint32_t depth);
+  void lowerBrIf(uint32_t depth);
+  void lowerBrTable(const wasm::Instr& instr);
+  void lowerReturn();
+  void lowerCall(uint32_t funcIndex);
+  void lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex);
+  void emitReturn(const std::vector<llvm::Value*>& values);
+  void markUnreachable();
+  void blockSignature(const wasm::BlockType& bt, std::vector<wasm::ValType>& params,
+                      std::vector<wasm::ValType>& results) const;
+  llvm::BasicBlock* newBlock(const char* name);
+  std::vector<llvm::PHINode*> makePhis(llvm::BasicBlock* block, const std::vector<wasm::ValType>& types);
+  // The values a branch to `target` carries, and where it goes.
+  void addBranchIncoming(Control& target, llvm::BasicBlock* from);
+  llvm::BasicBlock* branchDest(Control& target) const;
+  std::vector<llvm::Value*> emitCall(llvm::FunctionType* type, llvm::Value* callee, llvm::Value* calleeVmctx,
+                                     const wasm::FuncType& sig, llvm::Function* direct);
+
+  // ---- helpers -------------------------------------------------------------
+  llvm::Value* pop();
+  std::vector<llvm::Value*> popN(size_t n);
+  void push(llvm::Value* v) { stack_.push_back(v); }
+  llvm::Value* top(size_t depthFromTop = 0) const { return stack_[stack_.size() - 1 - depthFromTop]; }
+
+  // Branches to a cold block that traps with `code` when `condition` holds.
+  void trapIf(llvm::Value* condition, kiln_trap_code code);
+  void trapAlways(kiln_trap_code code);
+  llvm::Value* loadVmctxField(uint32_t offset, llvm::Type* type, const char* name);
+  llvm::Value* boolToI32(llvm::Value* b) { return b_.CreateZExt(b, mc_.i32Ty); }
+  llvm::Value* zeroValue(wasm::ValType t);
+  llvm::Value* constF32(uint32_t bits);
+  llvm::Value* constF64(uint64_t bits);
+  llvm::Value* callIntrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> types,
+                             llvm::ArrayRef<llvm::Value*> args);
+  llvm::Value* linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize);
+  llvm::Value* memorySizeBytes();
+  void emitStackCheck();
+
+  ModuleContext& mc_;
+  const wasm::Module& wasm_;
+  uint32_t funcIndex_;
+  const wasm::FuncType& type_;
+  const wasm::FunctionBody& body_;
+  llvm::Function* fn_;
+  llvm::IRBuilder<> b_;
+  llvm::Value* vmctx_ = nullptr;
+  llvm::Value* memoryBase_ = nullptr;
+  std::vector<llvm::AllocaInst*> locals_;
+  std::vector<wasm::ValType> localTypes_;
+  std::vector<llvm::Value*> stack_;
+  std::vector<Control> controls_;
+  std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
+  uint32_t deadDepth_ = 0;  // blocks opened inside dead code
+};
+
+}  // namespace kiln::codegen

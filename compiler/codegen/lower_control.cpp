@@ -1,0 +1,280 @@
+// Structured control flow: blocks become LLVM basic blocks, block results
+// become phi nodes in the block's end, loop parameters phi nodes in the
+// loop header. Calls, direct and indirect, are here too.
+#include "codegen/function_translator.h"
+
+namespace kiln::codegen {
+
+using wasm::ValType;
+
+void FunctionTranslator::blockSignature(const wasm::BlockType& bt, std::vector<ValType>& params,
+                                        std::vector<ValType>& results) const {
+  params.clear();
+  results.clear();
+  switch (bt.kind) {
+    case wasm::BlockType::Kind::Empty: break;
+    case wasm::BlockType::Kind::Value: results.push_back(bt.value); break;
+    case wasm::BlockType::Kind::TypeIndex:
+      params = wasm_.types[bt.typeIndex].params;
+      results = wasm_.types[bt.typeIndex].results;
+      break;
+  }
+}
+
+std::vector<llvm::PHINode*> FunctionTranslator::makePhis(llvm::BasicBlock* block,
+                                                         const std::vector<ValType>& types) {
+  std::vector<llvm::PHINode*> phis;
+  llvm::IRBuilderBase::InsertPointGuard guard(b_);
+  b_.SetInsertPoint(block);
+  for (ValType t : types) phis.push_back(b_.CreatePHI(mc_.valType(t), 2));
+  return phis;
+}
+
+void FunctionTranslator::markUnreachable() {
+  Control& c = controls_.back();
+  stack_.resize(c.stackHeight);
+  c.unreachable = true;
+}
+
+llvm::BasicBlock* FunctionTranslator::branchDest(Control& target) const {
+  return target.kind == Control::Kind::Loop ? target.loopHeader : target.endBlock;
+}
+
+// Adds the values on top of the stack as incoming values of the target's
+// phis, for an edge from `from`.
+void FunctionTranslator::addBranchIncoming(Control& target, llvm::BasicBlock* from) {
+  std::vector<llvm::PHINode*>& phis = target.kind == Control::Kind::Loop ? target.loopPhis : target.endPhis;
+  for (size_t i = 0; i < phis.size(); ++i) {
+    phis[i]->addIncoming(stack_[stack_.size() - phis.size() + i], from);
+  }
+}
+
+void FunctionTranslator::lowerBlock(const wasm::Instr& instr) {
+  Control c;
+  c.kind = Control::Kind::Block;
+  blockSignature(instr.blockType, c.params, c.results);
+  c.stackHeight = stack_.size() - c.params.size();
+  c.endBlock = newBlock("block_end");
+  c.endPhis = makePhis(c.endBlock, c.results);
+  controls_.push_back(std::move(c));
+}
+
+void FunctionTranslator::lowerLoop(const wasm::Instr& instr) {
+  Control c;
+  c.kind = Control::Kind::Loop;
+  blockSignature(instr.blockType, c.params, c.results);
+  c.stackHeight = stack_.size() - c.params.size();
+  c.loopHeader = newBlock("loop");
+  c.loopPhis = makePhis(c.loopHeader, c.params);
+  c.endBlock = newBlock("loop_end");
+  c.endPhis = makePhis(c.endBlock, c.results);
+  addBranchIncoming(c, b_.GetInsertBlock());
+  b_.CreateBr(c.loopHeader);
+  b_.SetInsertPoint(c.loopHeader);
+  stack_.resize(c.stackHeight);
+  for (llvm::PHINode* phi : c.loopPhis) push(phi);
+  controls_.push_back(std::move(c));
+}
+
+void FunctionTranslator::lowerIf(const wasm::Instr& instr) {
+  llvm::Value* cond = pop();
+  Control c;
+  c.kind = Control::Kind::If;
+  blockSignature(instr.blockType, c.params, c.results);
+  c.stackHeight = stack_.size() - c.params.size();
+  c.ifParams.assign(stack_.end() - c.params.size(), stack_.end());
+  llvm::BasicBlock* thenBlock = newBlock("then");
+  c.elseBlock = newBlock("else");
+  c.endBlock = newBlock("if_end");
+  c.endPhis = makePhis(c.endBlock, c.results);
+  b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), thenBlock, c.elseBlock);
+  b_.SetInsertPoint(thenBlock);
+  controls_.push_back(std::move(c));
+}
+
+void FunctionTranslator::lowerElse() {
+  Control& c = controls_.back();
+  if (!c.unreachable) {
+    addBranchIncoming(c, b_.GetInsertBlock());
+    b_.CreateBr(c.endBlock);
+  }
+  stack_.resize(c.stackHeight);
+  for (llvm::Value* v : c.ifParams) push(v);
+  b_.SetInsertPoint(c.elseBlock);
+  c.elseBlock = nullptr;
+  c.unreachable = false;
+}
+
+void FunctionTranslator::lowerEnd() {
+  Control& c = controls_.back();
+  if (!c.unreachable) {
+    addBranchIncoming(c, b_.GetInsertBlock());
+    b_.CreateBr(c.endBlock);
+  }
+  if (c.kind == Control::Kind::If && c.elseBlock) {
+    // An `if` without `else`: the false edge passes the params through as
+    // results (validation guarantees they have the same types).
+    b_.SetInsertPoint(c.elseBlock);
+    stack_.resize(c.stackHeight);
+    for (llvm::Value* v : c.ifParams) push(v);
+    addBranchIncoming(c, c.elseBlock);
+    b_.CreateBr(c.endBlock);
+  }
+  stack_.resize(c.stackHeight);
+
+  Control done = std::move(c);
+  controls_.pop_back();
+  b_.SetInsertPoint(done.endBlock);
+
+  if (done.kind == Control::Kind::Function) {
+    std::vector<llvm::Value*> values(done.endPhis.begin(), done.endPhis.end());
+    if (llvm::pred_empty(done.endBlock)) {
+      for (llvm::PHINode* phi : done.endPhis) phi->eraseFromParent();
+      b_.CreateUnreachable();
+    } else {
+      emitReturn(values);
+    }
+    return;
+  }
+
+  if (llvm::pred_empty(done.endBlock)) {
+    // Nothing reaches the end of this block: what follows is dead code.
+    for (llvm::PHINode* phi : done.endPhis) phi->eraseFromParent();
+    b_.CreateUnreachable();
+    markUnreachable();
+    return;
+  }
+  for (llvm::PHINode* phi : done.endPhis) push(phi);
+}
+
+void FunctionTranslator::lowerBr(uint32_t depth) {
+  Control& target = controls_[controls_.size() - 1 - depth];
+  addBranchIncoming(target, b_.GetInsertBlock());
+  b_.CreateBr(branchDest(target));
+  markUnreachable();
+}
+
+void FunctionTranslator::lowerBrIf(uint32_t depth) {
+  llvm::Value* cond = pop();
+  Control& target = controls_[controls_.size() - 1 - depth];
+  llvm::BasicBlock* cont = newBlock("br_if_cont");
+  addBranchIncoming(target, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), branchDest(target), cont);
+  b_.SetInsertPoint(cont);
+}
+
+void FunctionTranslator::lowerBrTable(const wasm::Instr& instr) {
+  llvm::Value* index = pop();
+  const uint32_t* targets = &body_.brTargets[instr.index];
+  uint32_t count = instr.index2;  // targets including the default (last)
+  llvm::BasicBlock* from = b_.GetInsertBlock();
+  Control& defaultTarget = controls_[controls_.size() - 1 - targets[count - 1]];
+  llvm::SwitchInst* sw = b_.CreateSwitch(index, branchDest(defaultTarget), count - 1);
+  // One phi entry per CFG edge: LLVM wants as many entries for a
+  // predecessor as there are edges from it.
+  addBranchIncoming(defaultTarget, from);
+  for (uint32_t i = 0; i + 1 < count; ++i) {
+    Control& target = controls_[controls_.size() - 1 - targets[i]];
+    sw->addCase(b_.getInt32(i), branchDest(target));
+    addBranchIncoming(target, from);
+  }
+  markUnreachable();
+}
+
+void FunctionTranslator::emitReturn(const std::vector<llvm::Value*>& values) {
+  if (values.empty()) {
+    b_.CreateRetVoid();
+  } else if (values.size() == 1) {
+    b_.CreateRet(values[0]);
+  } else {
+    llvm::Value* agg = llvm::UndefValue::get(fn_->getReturnType());
+    for (unsigned i = 0; i < values.size(); ++i) agg = b_.CreateInsertValue(agg, values[i], {i});
+    b_.CreateRet(agg);
+  }
+}
+
+void FunctionTranslator::lowerReturn() {
+  std::vector<llvm::Value*> values(stack_.end() - type_.results.size(), stack_.end());
+  emitReturn(values);
+  markUnreachable();
+}
+
+std::vector<llvm::Value*> FunctionTranslator::emitCall(llvm::FunctionType* type, llvm::Value* callee,
+                                                       llvm::Value* calleeVmctx, const wasm::FuncType& sig,
+                                                       llvm::Function* direct) {
+  std::vector<llvm::Value*> args{calleeVmctx};
+  std::vector<llvm::Value*> params = popN(sig.params.size());
+  args.insert(args.end(), params.begin(), params.end());
+  llvm::CallInst* call = direct ? b_.CreateCall(direct, args) : b_.CreateCall(type, callee, args);
+  std::vector<llvm::Value*> results;
+  if (sig.results.size() == 1) {
+    results.push_back(call);
+  } else {
+    for (unsigned i = 0; i < sig.results.size(); ++i) results.push_back(b_.CreateExtractValue(call, {i}));
+  }
+  return results;
+}
+
+void FunctionTranslator::lowerCall(uint32_t funcIndex) {
+  const wasm::FuncType& sig = wasm_.funcType(funcIndex);
+  llvm::FunctionType* type = mc_.functionTypeOf(wasm_.funcTypes[funcIndex]);
+  std::vector<llvm::Value*> results;
+  if (wasm_.isImportedFunc(funcIndex)) {
+    // Imports go through the instance's function table: vmctx->funcs[i].
+    llvm::Value* funcs = loadVmctxField(vmctx_offset::funcs, mc_.ptrTy, "funcs");
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(mc_.ptrTy, funcs, funcIndex);
+    auto* func = b_.CreateAlignedLoad(mc_.ptrTy, slot, llvm::Align(8), "import");
+    func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+    auto* code = b_.CreateAlignedLoad(mc_.ptrTy, func, llvm::Align(8), "code");
+    code->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+    llvm::Value* calleeVmctxAddr = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, func, struct_offset::funcVmctx);
+    auto* calleeVmctx = b_.CreateAlignedLoad(mc_.ptrTy, calleeVmctxAddr, llvm::Align(8), "callee_vmctx");
+    calleeVmctx->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+    results = emitCall(type, code, calleeVmctx, sig, nullptr);
+  } else {
+    results = emitCall(type, nullptr, vmctx_, sig, mc_.functions[funcIndex]);
+  }
+  for (llvm::Value* v : results) push(v);
+}
+
+// call_indirect: a bounds check, a null check, one signature-id compare,
+// one indirect call.
+void FunctionTranslator::lowerCallIndirect(uint32_t typeIndex, uint32_t tableIndex) {
+  llvm::Value* index = pop();
+  const wasm::FuncType& sig = wasm_.types[typeIndex];
+  llvm::Value* tables = loadVmctxField(vmctx_offset::tables, mc_.ptrTy, "tables");
+  auto* table = b_.CreateAlignedLoad(mc_.ptrTy, b_.CreateConstInBoundsGEP1_64(mc_.ptrTy, tables, tableIndex),
+                                     llvm::Align(8), "table");
+  table->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  auto* size = b_.CreateAlignedLoad(
+      mc_.i32Ty, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, table, struct_offset::tableSize), llvm::Align(4),
+      "table_size");
+  size->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+  trapIf(b_.CreateICmpUGE(index, size), KILN_TRAP_UNDEFINED_ELEMENT);
+  auto* elements = b_.CreateAlignedLoad(mc_.ptrTy, table, llvm::Align(8), "elements");
+  elements->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+  auto* func = b_.CreateAlignedLoad(
+      mc_.ptrTy, b_.CreateInBoundsGEP(mc_.ptrTy, elements, b_.CreateZExt(index, mc_.i64Ty)), llvm::Align(8),
+      "func");
+  func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+  trapIf(b_.CreateIsNull(func), KILN_TRAP_INDIRECT_CALL_NULL);
+  llvm::Value* typeIds = loadVmctxField(vmctx_offset::typeIds, mc_.ptrTy, "type_ids");
+  auto* expected = b_.CreateAlignedLoad(mc_.i32Ty, b_.CreateConstInBoundsGEP1_64(mc_.i32Ty, typeIds, typeIndex),
+                                        llvm::Align(4), "expected_type");
+  expected->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  expected->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
+  auto* actual = b_.CreateAlignedLoad(
+      mc_.i32Ty, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, func, struct_offset::funcTypeId), llvm::Align(4),
+      "actual_type");
+  actual->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  trapIf(b_.CreateICmpNE(expected, actual), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+  auto* code = b_.CreateAlignedLoad(mc_.ptrTy, func, llvm::Align(8), "code");
+  code->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  auto* calleeVmctx = b_.CreateAlignedLoad(
+      mc_.ptrTy, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, func, struct_offset::funcVmctx), llvm::Align(8),
+      "callee_vmctx");
+  calleeVmctx->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  for (llvm::Value* v : emitCall(mc_.functionTypeOf(typeIndex), code, calleeVmctx, sig, nullptr)) push(v);
+}
+
+}  // namespace kiln::codegen

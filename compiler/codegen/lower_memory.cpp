@@ -1,0 +1,126 @@
+// Linear memory: loads and stores (guard pages or explicit checks),
+// memory.size/grow and bulk memory.
+#include "codegen/function_translator.h"
+
+namespace kiln::codegen {
+
+using wasm::Opcode;
+
+llvm::Value* FunctionTranslator::memorySizeBytes() {
+  llvm::Value* memory = loadVmctxField(vmctx_offset::memory, mc_.ptrTy, "memory");
+  auto* size = b_.CreateAlignedLoad(mc_.i64Ty, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, memory, struct_offset::memorySize),
+                                    llvm::Align(8), "memory_size");
+  size->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  return size;
+}
+
+// The host address of a wasm access. The 32-bit address is zero-extended
+// (a sign extension would reach outside the sandbox) and the static offset
+// added in 64 bits, so base + address + offset stays inside the 8 GiB
+// reservation; beyond the committed size the guard pages fault.
+llvm::Value* FunctionTranslator::linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize) {
+  llvm::Value* effective = b_.CreateZExt(address, mc_.i64Ty);
+  if (offset) effective = b_.CreateAdd(effective, b_.getInt64(offset), "", /*HasNUW=*/true);
+  if (mc_.options.explicitBoundsChecks) {
+    llvm::Value* end = b_.CreateAdd(effective, b_.getInt64(accessSize), "", true);
+    trapIf(b_.CreateICmpUGT(end, memorySizeBytes()), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+  }
+  return b_.CreateInBoundsGEP(mc_.i8Ty, memoryBase_, effective);
+}
+
+bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
+  // Wasm's alignment is only a hint: every access is emitted with align 1,
+  // which x86 executes at full speed.
+  auto load = [&](llvm::Type* memType, llvm::Type* resultType, bool signExtend) {
+    llvm::Value* addr = linearAddress(pop(), instr.value, memType->getPrimitiveSizeInBits() / 8);
+    auto* value = b_.CreateAlignedLoad(memType, addr, llvm::Align(1));
+    value->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
+    llvm::Value* result = value;
+    if (memType != resultType) {
+      result = signExtend ? b_.CreateSExt(value, resultType) : b_.CreateZExt(value, resultType);
+    }
+    push(result);
+    return true;
+  };
+  auto store = [&](llvm::Type* memType) {
+    llvm::Value* value = pop();
+    llvm::Value* addr = linearAddress(pop(), instr.value, memType->getPrimitiveSizeInBits() / 8);
+    if (value->getType() != memType) value = b_.CreateTrunc(value, memType);
+    auto* st = b_.CreateAlignedStore(value, addr, llvm::Align(1));
+    st->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
+    return true;
+  };
+  llvm::Type* i8 = mc_.i8Ty;
+  llvm::Type* i16 = mc_.i16Ty;
+  llvm::Type* i32 = mc_.i32Ty;
+  llvm::Type* i64 = mc_.i64Ty;
+  switch (instr.op) {
+    case Opcode::I32Load: return load(i32, i32, false);
+    case Opcode::I64Load: return load(i64, i64, false);
+    case Opcode::F32Load: return load(mc_.f32Ty, mc_.f32Ty, false);
+    case Opcode::F64Load: return load(mc_.f64Ty, mc_.f64Ty, false);
+    case Opcode::I32Load8S: return load(i8, i32, true);
+    case Opcode::I32Load8U: return load(i8, i32, false);
+    case Opcode::I32Load16S: return load(i16, i32, true);
+    case Opcode::I32Load16U: return load(i16, i32, false);
+    case Opcode::I64Load8S: return load(i8, i64, true);
+    case Opcode::I64Load8U: return load(i8, i64, false);
+    case Opcode::I64Load16S: return load(i16, i64, true);
+    case Opcode::I64Load16U: return load(i16, i64, false);
+    case Opcode::I64Load32S: return load(i32, i64, true);
+    case Opcode::I64Load32U: return load(i32, i64, false);
+    case Opcode::I32Store: return store(i32);
+    case Opcode::I64Store: return store(i64);
+    case Opcode::F32Store: return store(mc_.f32Ty);
+    case Opcode::F64Store: return store(mc_.f64Ty);
+    case Opcode::I32Store8: case Opcode::I64Store8: return store(i8);
+    case Opcode::I32Store16: case Opcode::I64Store16: return store(i16);
+    case Opcode::I64Store32: return store(i32);
+
+    case Opcode::MemorySize:
+      push(b_.CreateTrunc(b_.CreateLShr(memorySizeBytes(), 16), i32, "pages"));
+      return true;
+    case Opcode::MemoryGrow: {
+      llvm::Value* delta = pop();
+      auto fn = mc_.runtimeFunction("kiln_rt_memory_grow",
+                                    llvm::FunctionType::get(i32, {mc_.ptrTy, i32, i32}, false));
+      push(b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), delta}));
+      return true;
+    }
+    case Opcode::MemoryFill: {
+      llvm::Value* len = pop();
+      llvm::Value* value = pop();
+      llvm::Value* dst = pop();
+      auto fn = mc_.runtimeFunction("kiln_rt_memory_fill",
+                                    llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32, i32, i32, i32}, false));
+      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), dst, value, len});
+      return true;
+    }
+    case Opcode::MemoryCopy: {
+      llvm::Value* len = pop();
+      llvm::Value* src = pop();
+      llvm::Value* dst = pop();
+      auto fn = mc_.runtimeFunction(
+          "kiln_rt_memory_copy", llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32, i32, i32, i32, i32}, false));
+      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), b_.getInt32(instr.index2), dst, src, len});
+      return true;
+    }
+    case Opcode::MemoryInit: {
+      llvm::Value* len = pop();
+      llvm::Value* src = pop();
+      llvm::Value* dst = pop();
+      auto fn = mc_.runtimeFunction(
+          "kiln_rt_memory_init", llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32, i32, i32, i32, i32}, false));
+      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index2), b_.getInt32(instr.index), dst, src, len});
+      return true;
+    }
+    case Opcode::DataDrop: {
+      auto fn = mc_.runtimeFunction("kiln_rt_data_drop", llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32}, false));
+      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index)});
+      return true;
+    }
+    default: return false;
+  }
+}
+
+}  // namespace kiln::codegen

@@ -1,0 +1,87 @@
+// Reference types and table instructions. References are pointers: a
+// funcref is a kiln_func*, an externref is opaque, null is null.
+#include "codegen/function_translator.h"
+
+namespace kiln::codegen {
+
+using wasm::Opcode;
+
+bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
+  llvm::Type* i32 = mc_.i32Ty;
+  llvm::Type* ptr = mc_.ptrTy;
+  auto runtime = [&](const char* name, llvm::Type* result, std::vector<llvm::Type*> params) {
+    params.insert(params.begin(), ptr);
+    return mc_.runtimeFunction(name, llvm::FunctionType::get(result, params, false));
+  };
+  switch (instr.op) {
+    case Opcode::RefNull: push(llvm::ConstantPointerNull::get(mc_.ptrTy)); return true;
+    case Opcode::RefIsNull: push(boolToI32(b_.CreateIsNull(pop()))); return true;
+    case Opcode::RefFunc: {
+      llvm::Value* funcs = loadVmctxField(vmctx_offset::funcs, ptr, "funcs");
+      auto* func = b_.CreateAlignedLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, funcs, instr.index), llvm::Align(8),
+                                        "funcref");
+      func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+      push(func);
+      return true;
+    }
+    case Opcode::TableGet: {
+      llvm::Value* index = pop();
+      push(b_.CreateCall(runtime("kiln_rt_table_get", ptr, {i32, i32}), {vmctx_, b_.getInt32(instr.index), index}));
+      return true;
+    }
+    case Opcode::TableSet: {
+      llvm::Value* value = pop();
+      llvm::Value* index = pop();
+      b_.CreateCall(runtime("kiln_rt_table_set", mc_.voidTy, {i32, i32, ptr}),
+                    {vmctx_, b_.getInt32(instr.index), index, value});
+      return true;
+    }
+    case Opcode::TableSize: {
+      llvm::Value* tables = loadVmctxField(vmctx_offset::tables, ptr, "tables");
+      auto* table = b_.CreateAlignedLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, tables, instr.index), llvm::Align(8));
+      table->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+      auto* size = b_.CreateAlignedLoad(i32, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, table, struct_offset::tableSize),
+                                        llvm::Align(4), "table_size");
+      size->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+      push(size);
+      return true;
+    }
+    case Opcode::TableGrow: {
+      llvm::Value* delta = pop();
+      llvm::Value* init = pop();
+      push(b_.CreateCall(runtime("kiln_rt_table_grow", i32, {i32, ptr, i32}),
+                         {vmctx_, b_.getInt32(instr.index), init, delta}));
+      return true;
+    }
+    case Opcode::TableFill: {
+      llvm::Value* len = pop();
+      llvm::Value* value = pop();
+      llvm::Value* dst = pop();
+      b_.CreateCall(runtime("kiln_rt_table_fill", mc_.voidTy, {i32, i32, ptr, i32}),
+                    {vmctx_, b_.getInt32(instr.index), dst, value, len});
+      return true;
+    }
+    case Opcode::TableCopy: {
+      llvm::Value* len = pop();
+      llvm::Value* src = pop();
+      llvm::Value* dst = pop();
+      b_.CreateCall(runtime("kiln_rt_table_copy", mc_.voidTy, {i32, i32, i32, i32, i32}),
+                    {vmctx_, b_.getInt32(instr.index), b_.getInt32(instr.index2), dst, src, len});
+      return true;
+    }
+    case Opcode::TableInit: {
+      llvm::Value* len = pop();
+      llvm::Value* src = pop();
+      llvm::Value* dst = pop();
+      b_.CreateCall(runtime("kiln_rt_table_init", mc_.voidTy, {i32, i32, i32, i32, i32}),
+                    {vmctx_, b_.getInt32(instr.index2), b_.getInt32(instr.index), dst, src, len});
+      return true;
+    }
+    case Opcode::ElemDrop:
+      b_.CreateCall(runtime("kiln_rt_elem_drop", mc_.voidTy, {i32}), {vmctx_, b_.getInt32(instr.index)});
+      return true;
+    default: return false;
+  }
+}
+
+}  // namespace kiln::codegen

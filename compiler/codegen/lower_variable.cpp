@@ -1,0 +1,46 @@
+// Locals (allocas, promoted to SSA by mem2reg) and globals (cells in the VM
+// context; imported ones reached through a pointer there).
+#include "codegen/function_translator.h"
+
+namespace kiln::codegen {
+
+using wasm::Opcode;
+
+bool FunctionTranslator::lowerVariable(const wasm::Instr& instr) {
+  switch (instr.op) {
+    case Opcode::LocalGet: {
+      llvm::AllocaInst* slot = locals_[instr.index];
+      push(b_.CreateLoad(slot->getAllocatedType(), slot));
+      return true;
+    }
+    case Opcode::LocalSet: b_.CreateStore(pop(), locals_[instr.index]); return true;
+    case Opcode::LocalTee: b_.CreateStore(top(), locals_[instr.index]); return true;
+    case Opcode::GlobalGet:
+    case Opcode::GlobalSet: {
+      const wasm::GlobalType& gt = wasm_.globals[instr.index].type;
+      llvm::Type* type = mc_.valType(gt.type);
+      llvm::Value* cell = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, vmctx_, mc_.globalOffsets[instr.index]);
+      if (wasm_.isImportedGlobal(instr.index)) {
+        auto* load = b_.CreateAlignedLoad(mc_.ptrTy, cell, llvm::Align(8), "global_cell");
+        load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+        load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
+        cell = load;
+      }
+      if (instr.op == Opcode::GlobalGet) {
+        auto* load = b_.CreateAlignedLoad(type, cell, llvm::Align(8), "global");
+        load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaGlobal);
+        if (!gt.isMutable) {
+          load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
+        }
+        push(load);
+      } else {
+        auto* store = b_.CreateAlignedStore(pop(), cell, llvm::Align(8));
+        store->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaGlobal);
+      }
+      return true;
+    }
+    default: return false;
+  }
+}
+
+}  // namespace kiln::codegen

@@ -1,0 +1,83 @@
+#include "codegen/module_context.h"
+
+namespace kiln::codegen {
+
+ModuleContext::ModuleContext(const wasm::Module& wasmModule, llvm::Module& module, const Options& opts)
+    : wasm(wasmModule), ctx(module.getContext()), llvmModule(module), options(opts) {
+  voidTy = llvm::Type::getVoidTy(ctx);
+  i1Ty = llvm::Type::getInt1Ty(ctx);
+  i8Ty = llvm::Type::getInt8Ty(ctx);
+  i16Ty = llvm::Type::getInt16Ty(ctx);
+  i32Ty = llvm::Type::getInt32Ty(ctx);
+  i64Ty = llvm::Type::getInt64Ty(ctx);
+  f32Ty = llvm::Type::getFloatTy(ctx);
+  f64Ty = llvm::Type::getDoubleTy(ctx);
+  v128Ty = llvm::FixedVectorType::get(i64Ty, 2);
+  ptrTy = llvm::PointerType::get(ctx, 0);
+
+  llvm::MDBuilder md(ctx);
+  llvm::MDNode* root = md.createTBAARoot("kiln");
+  auto scalarTag = [&](const char* name) {
+    llvm::MDNode* type = md.createTBAAScalarTypeNode(name, root);
+    return md.createTBAAStructTagNode(type, type, 0);
+  };
+  tbaaLinearMemory = scalarTag("wasm linear memory");
+  tbaaVmctx = scalarTag("kiln vmctx");
+  tbaaGlobal = scalarTag("wasm global");
+  tbaaTable = scalarTag("wasm table");
+  unlikelyBranch = md.createBranchWeights(1, 1u << 20);
+
+  for (const wasm::FuncType& type : wasm.types) llvmFuncTypes.push_back(functionType(type));
+
+  uint32_t offset = kGlobalsOffset;
+  for (size_t i = 0; i < wasm.globals.size(); ++i) {
+    globalOffsets.push_back(offset);
+    offset += KILN_GLOBAL_CELL_SIZE;
+  }
+  vmctxSize = offset;
+}
+
+llvm::Type* ModuleContext::valType(wasm::ValType t) const {
+  switch (t) {
+    case wasm::ValType::I32: return i32Ty;
+    case wasm::ValType::I64: return i64Ty;
+    case wasm::ValType::F32: return f32Ty;
+    case wasm::ValType::F64: return f64Ty;
+    case wasm::ValType::V128: return v128Ty;
+    case wasm::ValType::FuncRef:
+    case wasm::ValType::ExternRef: return ptrTy;
+  }
+  return i32Ty;
+}
+
+llvm::Type* ModuleContext::resultType(const wasm::FuncType& type) const {
+  if (type.results.empty()) return voidTy;
+  if (type.results.size() == 1) return valType(type.results[0]);
+  std::vector<llvm::Type*> fields;
+  for (wasm::ValType t : type.results) fields.push_back(valType(t));
+  return llvm::StructType::get(ctx, fields);
+}
+
+llvm::FunctionType* ModuleContext::functionType(const wasm::FuncType& type) const {
+  std::vector<llvm::Type*> params{ptrTy};
+  for (wasm::ValType t : type.params) params.push_back(valType(t));
+  return llvm::FunctionType::get(resultType(type), params, false);
+}
+
+llvm::FunctionCallee ModuleContext::runtimeFunction(const char* name, llvm::FunctionType* type, bool noReturn) {
+  llvm::FunctionCallee callee = llvmModule.getOrInsertFunction(name, type);
+  if (auto* fn = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    if (noReturn) {
+      fn->addFnAttr(llvm::Attribute::NoReturn);
+      fn->addFnAttr(llvm::Attribute::Cold);
+    }
+  }
+  return callee;
+}
+
+llvm::FunctionCallee ModuleContext::trapFunction() {
+  return runtimeFunction("kiln_rt_trap", llvm::FunctionType::get(voidTy, {ptrTy, i32Ty}, false), true);
+}
+
+}  // namespace kiln::codegen

@@ -1,0 +1,74 @@
+// Module-level translation: declares every defined function, lowers the
+// bodies, and adds the array-call trampolines and the kiln_module
+// descriptor (descriptor.cpp).
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <stdexcept>
+
+#include "codegen/codegen.h"
+#include "codegen/descriptor.h"
+#include "codegen/function_translator.h"
+#include "codegen/module_context.h"
+
+namespace kiln::codegen {
+
+namespace {
+
+// A symbol name that shows the wasm name in profiles and disassembly.
+std::string symbolName(const wasm::Module& module, uint32_t funcIndex) {
+  std::string name = "wasm.f" + std::to_string(funcIndex);
+  auto it = module.funcNames.find(funcIndex);
+  if (it != module.funcNames.end()) {
+    name += ".";
+    for (char c : it->second) name += (isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  }
+  return name;
+}
+
+void declareFunctions(ModuleContext& mc) {
+  const wasm::Module& wasm = mc.wasm;
+  mc.functions.assign(wasm.funcTypes.size(), nullptr);
+  for (uint32_t i = wasm.numImportedFuncs; i < wasm.funcTypes.size(); ++i) {
+    llvm::Function* fn = llvm::Function::Create(mc.functionTypeOf(wasm.funcTypes[i]),
+                                                llvm::GlobalValue::InternalLinkage, symbolName(wasm, i),
+                                                &mc.llvmModule);
+    fn->setSection(ModuleContext::kCodeSection);
+    // Frame pointers let the runtime walk wasm frames for backtraces.
+    fn->addFnAttr("frame-pointer", "all");
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    // Tail-call elimination would turn `(func $f (call $f))` into a loop
+    // that never exhausts the stack; wasm requires the exhaustion trap.
+    fn->addFnAttr("disable-tail-calls", "true");
+    fn->addParamAttr(0, llvm::Attribute::NonNull);
+    mc.functions[i] = fn;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> translateModule(const wasm::Module& module, llvm::LLVMContext& context,
+                                              llvm::TargetMachine& target, const Options& options) {
+  auto llvmModule = std::make_unique<llvm::Module>(module.moduleName.empty() ? "wasm" : module.moduleName, context);
+  llvmModule->setTargetTriple(target.getTargetTriple().str());
+  llvmModule->setDataLayout(target.createDataLayout());
+  llvmModule->setPICLevel(llvm::PICLevel::BigPIC);
+  llvmModule->setPIELevel(llvm::PIELevel::Default);
+
+  ModuleContext mc(module, *llvmModule, options);
+  declareFunctions(mc);
+  for (uint32_t i = module.numImportedFuncs; i < module.funcTypes.size(); ++i) {
+    FunctionTranslator(mc, i).translate();
+  }
+  emitDescriptor(mc, options);
+
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (llvm::verifyModule(*llvmModule, &os)) {
+    throw std::runtime_error("internal error: generated LLVM IR does not verify: " + os.str());
+  }
+  return llvmModule;
+}
+
+}  // namespace kiln::codegen

@@ -1,0 +1,181 @@
+// Translation to LLVM IR: ABI layouts agree with include/kiln/abi.h, the
+// generated IR verifies, and optimisation keeps wasm's semantics where LLVM
+// would otherwise change them (self-recursion must still exhaust the stack).
+#include <gtest/gtest.h>
+#include <llvm/IR/DataLayout.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <cstddef>
+
+#include "codegen/codegen.h"
+#include "codegen/module_context.h"
+#include "kiln/abi.h"
+
+namespace {
+
+using namespace kiln;
+using wasm::Instr;
+using wasm::Opcode;
+using wasm::ValType;
+
+Instr op(Opcode o, uint32_t index = 0, uint64_t value = 0) {
+  Instr i;
+  i.op = o;
+  i.index = index;
+  i.value = value;
+  return i;
+}
+
+// A module with one type, one function built from `code`, exported as "f".
+wasm::Module oneFunction(wasm::FuncType type, std::vector<Instr> code, std::vector<ValType> locals = {}) {
+  wasm::Module m;
+  m.types.push_back(std::move(type));
+  m.funcTypes.push_back(0);
+  wasm::FunctionBody body;
+  body.locals = std::move(locals);
+  body.code = std::move(code);
+  m.bodies.push_back(std::move(body));
+  m.exports.push_back({"f", wasm::ExternKind::Func, 0});
+  m.funcNames[0] = "f";
+  return m;
+}
+
+struct Compiled {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::TargetMachine> target;
+  std::unique_ptr<llvm::Module> module;
+  std::string ir() const {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    module->print(os, nullptr);
+    return os.str();
+  }
+};
+
+std::unique_ptr<Compiled> compile(const wasm::Module& m, int optLevel) {
+  auto c = std::make_unique<Compiled>();
+  codegen::Options options;
+  options.optLevel = optLevel;
+  c->target = codegen::createTargetMachine(options);
+  c->module = codegen::translateModule(m, c->context, *c->target, options);
+  codegen::optimizeModule(*c->module, *c->target, options);
+  return c;
+}
+
+TEST(CodegenLayout, VmctxOffsetsMatchAbiHeader) {
+  EXPECT_EQ(codegen::vmctx_offset::memoryBase, offsetof(kiln_vmctx, memory_base));
+  EXPECT_EQ(codegen::vmctx_offset::memory, offsetof(kiln_vmctx, memory));
+  EXPECT_EQ(codegen::vmctx_offset::stackLimit, offsetof(kiln_vmctx, stack_limit));
+  EXPECT_EQ(codegen::vmctx_offset::interrupt, offsetof(kiln_vmctx, interrupt));
+  EXPECT_EQ(codegen::vmctx_offset::tables, offsetof(kiln_vmctx, tables));
+  EXPECT_EQ(codegen::vmctx_offset::funcs, offsetof(kiln_vmctx, funcs));
+  EXPECT_EQ(codegen::vmctx_offset::typeIds, offsetof(kiln_vmctx, type_ids));
+  EXPECT_EQ(sizeof(kiln_vmctx), KILN_VMCTX_HEADER_SIZE);
+  EXPECT_EQ(codegen::struct_offset::funcCode, offsetof(kiln_func, code));
+  EXPECT_EQ(codegen::struct_offset::funcVmctx, offsetof(kiln_func, vmctx));
+  EXPECT_EQ(codegen::struct_offset::funcTypeId, offsetof(kiln_func, type_id));
+  EXPECT_EQ(codegen::struct_offset::tableElements, offsetof(kiln_table, elements));
+  EXPECT_EQ(codegen::struct_offset::tableSize, offsetof(kiln_table, size));
+  EXPECT_EQ(codegen::struct_offset::memorySize, offsetof(kiln_memory, size));
+  EXPECT_EQ(sizeof(kiln_val), 16u);
+}
+
+TEST(CodegenLayout, DescriptorStructsMatchAbiHeader) {
+  wasm::Module m = oneFunction({{ValType::I32}, {ValType::I32}}, {op(Opcode::LocalGet, 0), op(Opcode::End)});
+  auto c = compile(m, 0);
+  const llvm::DataLayout& dl = c->module->getDataLayout();
+  auto size = [&](const char* name) {
+    llvm::StructType* t = llvm::StructType::getTypeByName(c->context, name);
+    EXPECT_NE(t, nullptr) << name;
+    return t ? dl.getTypeAllocSize(t).getFixedValue() : 0;
+  };
+  auto offset = [&](const char* name, unsigned field) {
+    llvm::StructType* t = llvm::StructType::getTypeByName(c->context, name);
+    return t ? dl.getStructLayout(t)->getElementOffset(field).getFixedValue() : 0;
+  };
+  EXPECT_EQ(size("kiln_const_expr"), sizeof(kiln_const_expr));
+  EXPECT_EQ(size("kiln_type_desc"), sizeof(kiln_type_desc));
+  EXPECT_EQ(size("kiln_import_desc"), sizeof(kiln_import_desc));
+  EXPECT_EQ(size("kiln_export_desc"), sizeof(kiln_export_desc));
+  EXPECT_EQ(size("kiln_func_desc"), sizeof(kiln_func_desc));
+  EXPECT_EQ(size("kiln_table_desc"), sizeof(kiln_table_desc));
+  EXPECT_EQ(size("kiln_memory_desc"), sizeof(kiln_memory_desc));
+  EXPECT_EQ(size("kiln_global_desc"), sizeof(kiln_global_desc));
+  EXPECT_EQ(size("kiln_elem_desc"), sizeof(kiln_elem_desc));
+  EXPECT_EQ(size("kiln_data_desc"), sizeof(kiln_data_desc));
+  EXPECT_EQ(size("kiln_module_desc"), sizeof(kiln_module_desc));
+  EXPECT_EQ(offset("kiln_module_desc", 5), offsetof(kiln_module_desc, vmctx_size));
+  EXPECT_EQ(offset("kiln_module_desc", 14), offsetof(kiln_module_desc, funcs));
+  EXPECT_EQ(offset("kiln_module_desc", 24), offsetof(kiln_module_desc, start_func));
+  EXPECT_EQ(offset("kiln_module_desc", 26), offsetof(kiln_module_desc, code_begin));
+  EXPECT_EQ(offset("kiln_global_desc", 4), offsetof(kiln_global_desc, vmctx_offset));
+  EXPECT_EQ(offset("kiln_global_desc", 5), offsetof(kiln_global_desc, init));
+  EXPECT_EQ(offset("kiln_elem_desc", 7), offsetof(kiln_elem_desc, items));
+  EXPECT_EQ(offset("kiln_data_desc", 5), offsetof(kiln_data_desc, bytes));
+  EXPECT_NE(c->module->getNamedGlobal(KILN_MODULE_SYMBOL), nullptr);
+}
+
+// LLVM's tail-recursion elimination would turn `(func $f (call $f))` into
+// an endless loop; the spec requires it to exhaust the stack and trap.
+TEST(Codegen, SelfRecursionStaysACall) {
+  wasm::Module m = oneFunction({{}, {}}, {op(Opcode::Call, 0), op(Opcode::End)});
+  for (int level : {0, 1, 2, 3}) {
+    auto c = compile(m, level);
+    std::string ir = c->ir();
+    EXPECT_NE(ir.find("call void @wasm.f0.f("), std::string::npos) << "at -O" << level << "\n" << ir;
+    EXPECT_NE(ir.find("llvm.frameaddress"), std::string::npos) << "stack check missing at -O" << level;
+  }
+}
+
+TEST(Codegen, DivisionTrapsOnZeroAndOverflow) {
+  wasm::Module m = oneFunction({{ValType::I32, ValType::I32}, {ValType::I32}},
+                               {op(Opcode::LocalGet, 0), op(Opcode::LocalGet, 1), op(Opcode::I32DivS), op(Opcode::End)});
+  auto c = compile(m, 2);
+  std::string ir = c->ir();
+  EXPECT_NE(ir.find("@kiln_rt_trap(ptr"), std::string::npos);
+  EXPECT_NE(ir.find(", i32 " + std::to_string(KILN_TRAP_INTEGER_DIVIDE_BY_ZERO) + ")"), std::string::npos) << ir;
+  EXPECT_NE(ir.find(", i32 " + std::to_string(KILN_TRAP_INTEGER_OVERFLOW) + ")"), std::string::npos) << ir;
+}
+
+// Multi-value: a block with two results and a function returning both.
+TEST(Codegen, MultiValueBlocksAndReturns) {
+  wasm::Module m;
+  m.types.push_back({{}, {ValType::I32, ValType::I64}});
+  m.funcTypes.push_back(0);
+  wasm::FunctionBody body;
+  Instr block = op(Opcode::Block);
+  block.blockType.kind = wasm::BlockType::Kind::TypeIndex;
+  block.blockType.typeIndex = 0;
+  body.code = {block, op(Opcode::I32Const, 0, 7), op(Opcode::I64Const, 0, 9), op(Opcode::End), op(Opcode::End)};
+  m.bodies.push_back(body);
+  auto c = compile(m, 0);
+  EXPECT_NE(c->ir().find("ret { i32, i64 }"), std::string::npos) << c->ir();
+}
+
+// Dead code after `br` may contain nested blocks; none of it is emitted.
+TEST(Codegen, DeadCodeAfterBranchIsSkipped) {
+  Instr block = op(Opcode::Block);
+  Instr inner = op(Opcode::Block);
+  std::vector<Instr> code = {block, op(Opcode::Br, 0), inner, op(Opcode::Unreachable), op(Opcode::End),
+                             op(Opcode::I32Const, 0, 1), op(Opcode::Drop), op(Opcode::End),
+                             op(Opcode::I32Const, 0, 5), op(Opcode::End)};
+  wasm::Module m = oneFunction({{}, {ValType::I32}}, code);
+  auto c = compile(m, 0);
+  EXPECT_EQ(c->ir().find("kiln_rt_trap"), std::string::npos) << c->ir();
+}
+
+TEST(Codegen, UnknownCpuIsAClearError) {
+  codegen::Options options;
+  options.cpu = "no-such-cpu";
+  try {
+    codegen::createTargetMachine(options);
+    FAIL() << "expected an error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown CPU 'no-such-cpu'"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
