@@ -22,6 +22,10 @@ struct Options {
   int optLevel = 2;                  // 0..3
   std::string cpu = "x86-64-v2";     // LLVM CPU name, or "native"
   bool explicitBoundsChecks = false; // bounds-check every access instead of relying on guard pages
+  // The descriptor's symbol. Several modules linked into one shared object
+  // (the spec-test runner does this) need distinct names; not part of
+  // optionsHash because it does not change code.
+  std::string moduleSymbol = "kiln_module";
 };
 
 enum class EmitKind { Object, Assembly, LLVMIR };

@@ -134,7 +134,7 @@ class DescriptorBuilder {
          u32(datas.size()), u32(w.start ? static_cast<int32_t>(*w.start) : -1), array(dataDescTy_, datas, "kiln.datas"),
          codeBegin, codeEnd});
     new llvm::GlobalVariable(mc_.llvmModule, moduleDescTy_, true, llvm::GlobalValue::ExternalLinkage, desc,
-                             KILN_MODULE_SYMBOL);
+                             options.moduleSymbol);
   }
 
  private:
