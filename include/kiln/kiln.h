@@ -14,6 +14,17 @@
 #include "kiln/abi.h"
 
 namespace kiln {
+struct WasiState;  // opaque; see makeWasiState below
+}  // namespace kiln
+
+// Lets std::unique_ptr<kiln::WasiState> be destroyed where WasiState is
+// incomplete (the runtime defines this deleter).
+template <>
+struct std::default_delete<kiln::WasiState> {
+  void operator()(kiln::WasiState* state) const;
+};
+
+namespace kiln {
 
 // The spec's wording for each trap ("integer divide by zero", ...), which the
 // spec tests match against.
@@ -24,7 +35,14 @@ const char* trapName(kiln_trap_code code);
 struct Trap {
   kiln_trap_code code = KILN_TRAP_NONE;
   std::vector<std::string> frames;  // wasm function names, innermost first
-  // Multi-line report: "kiln: trap: integer divide by zero (divide_by_zero)\n  in function ..."
+  size_t droppedFrames = 0;         // further (outer) frames not recorded
+  // Set when the call did not trap but the guest exited (WASI proc_exit,
+  // exitGuest); code is then KILN_TRAP_NONE.
+  std::optional<int> exitStatus;
+  // Report, one line each, every line ending in '\n':
+  //   kiln: trap: integer divide by zero (divide_by_zero)
+  //     at #0 div_helper
+  //     at #1 _start
   std::string report() const;
 };
 
@@ -49,12 +67,31 @@ struct Extern {
 
 // A host function: a native function with the compiled-code convention
 // (kiln_vmctx* first, then the wasm parameters). The runtime calls it with
-// the importing instance's vmctx.
+// the importing instance's vmctx. It runs between compiled frames: it must
+// not throw C++ exceptions, and it may end the guest's call with
+// kiln_rt_trap or exitGuest only while it owns no resources (both unwind
+// with siglongjmp, running no destructors).
 struct HostFunc {
-  void* code;
+  void* code = nullptr;
   std::vector<uint8_t> params;
   std::vector<uint8_t> results;
+  // Optional state for the function, bound to the importing instance: the
+  // function finds it again with hostEnv(vmctx, envTag). envTag is any
+  // address unique to the provider (WASI uses one of its own statics), so
+  // that several providers (WASI, Dagger, the embedder) can each keep state
+  // for the same instance.
+  const void* envTag = nullptr;
+  void* env = nullptr;
 };
+
+// For host functions: the env that a HostFunc with this envTag carried when
+// it was bound to the instance owning vmctx, or nullptr.
+void* hostEnv(const kiln_vmctx* vmctx, const void* envTag);
+
+// For host functions: ends the guest's current call as an exit with this
+// status (WASI proc_exit). Instance::call returns a Trap whose exitStatus is
+// set. Unwinds like a trap; the calling host function must own no resources.
+[[noreturn]] void exitGuest(int status);
 
 // Resolves one import. Returns nullopt when nothing by that name exists; the
 // runtime then reports "unknown import". Host functions are returned as
@@ -98,6 +135,28 @@ class Instance {
   std::unique_ptr<Impl> impl_;
 };
 
+// Memories, tables and globals made by the host, to satisfy imports (for
+// example the spec tests' "spectest" module). What an instance imports from
+// here stays alive as long as that instance, even after the HostStore.
+class HostStore {
+ public:
+  HostStore();
+  ~HostStore();
+  HostStore(const HostStore&) = delete;
+  HostStore& operator=(const HostStore&) = delete;
+  // Limits as in the module format (pages / elements, max KILN_NO_MAX when
+  // absent). nullopt (with *error set) when the limits are beyond the
+  // runtime's caps or memory cannot be reserved.
+  std::optional<Extern> memory(uint64_t minPages, uint64_t maxPages, std::string* error = nullptr);
+  std::optional<Extern> table(uint8_t elemType, uint64_t min, uint64_t max, std::string* error = nullptr);
+  Extern global(uint8_t type, bool isMutable, kiln_val value);
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
 // ---- WASI preview 1 -------------------------------------------------------
 
 struct WasiOptions {
@@ -114,7 +173,8 @@ int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options);
 
 // The resolver for "wasi_snapshot_preview1" imports. The returned resolver
 // refers to state owned by `state`, which must outlive the instance.
-struct WasiState;
+// WasiState stays opaque; std::unique_ptr<WasiState> works anywhere thanks
+// to the default_delete specialisation at the top of this header.
 std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options);
 ImportResolver wasiResolver(WasiState& state);
 // Set when the guest called proc_exit.

@@ -1,0 +1,71 @@
+// Stack bounds and the stack limit for compiled code.
+//
+// Strategy: guest code runs on the stack of the thread that calls
+// Instance::call; there is no separate guest stack. Compiled functions
+// compare their frame address with kiln_vmctx::stack_limit on entry and trap
+// with KILN_TRAP_STACK_OVERFLOW below it. The limit is the thread stack's low
+// end plus a margin of 256 KiB (a quarter of the stack for stacks under
+// 1 MiB), which leaves room below the limit for host functions called from
+// the deepest guest frame (WASI), for the trap path (kiln_rt_trap walks the
+// frames without allocating, then siglongjmps), and for a leaf function that
+// skips the check. On the main thread this gives the guest nearly the whole
+// RLIMIT_STACK (8 MiB by default); other threads get their own stack size.
+// An overflow the check misses (a frame larger than the margin, a function
+// without the check) faults in the guard region, and the fault handler turns
+// that into the same trap when the PC is in compiled code.
+//
+// Why not a dedicated guest stack: switching stacks needs assembly, hides the
+// host frames from debuggers and sanitizers (ASan would need fiber
+// annotations), and the spec's assert_exhaustion tests and ordinary C
+// programs (which keep their data on wasm's shadow stack in linear memory)
+// run fine within 8 MiB. Embedders that want a deeper guest stack can call
+// into wasm from a thread created with a larger stack.
+#include <pthread.h>
+
+#include "rt_trap.h"
+
+namespace kiln::rt {
+namespace {
+
+constexpr uintptr_t kMargin = 256 * 1024;
+// Below the stack, faults this far down still count as stack overflows: the
+// kernel's stack guard gap for the main thread (256 pages), the guard page
+// of other threads.
+constexpr uintptr_t kGuardWindow = 1024 * 1024;
+// With an unlimited RLIMIT_STACK the main thread's stack is bounded only by
+// the next mapping; let the guest use at most this much of it.
+constexpr uintptr_t kMaxGuestStack = 1ull << 30;
+
+}  // namespace
+
+StackBounds queryThreadStack() {
+  StackBounds bounds;
+  pthread_attr_t attr;
+  void* addr = nullptr;
+  size_t size = 0;
+  size_t guard = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+  }
+  auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  if (addr == nullptr || size == 0 || here < reinterpret_cast<uintptr_t>(addr) ||
+      here >= reinterpret_cast<uintptr_t>(addr) + size) {
+    // Unknown bounds (should not happen on Linux): assume 1 MiB below here.
+    bounds.high = here + 64 * 1024;
+    bounds.low = here - 1024 * 1024;
+  } else {
+    bounds.low = reinterpret_cast<uintptr_t>(addr);
+    bounds.high = bounds.low + size;
+  }
+  uintptr_t window = guard > kGuardWindow ? guard : kGuardWindow;
+  bounds.guardLow = bounds.low > window ? bounds.low - window : 0;
+  uintptr_t stackSize = bounds.high - bounds.low;
+  uintptr_t margin = stackSize >= 4 * kMargin ? kMargin : stackSize / 4;
+  bounds.limit = bounds.low + margin;
+  if (stackSize > kMaxGuestStack && bounds.limit < here - kMaxGuestStack) bounds.limit = here - kMaxGuestStack;
+  return bounds;
+}
+
+}  // namespace kiln::rt

@@ -1,0 +1,51 @@
+// Running a WASI command module (kiln run, executables from kiln build).
+#include <signal.h>
+
+#include <cstdio>
+
+#include "rt_wasi.h"
+
+namespace kiln {
+
+int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options) {
+  // A write to a closed pipe must come back to the guest as EPIPE, not kill
+  // the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<WasiState> state = makeWasiState(options);
+  InstantiateError error;
+  std::unique_ptr<Instance> instance = Instance::create(module, wasiResolver(*state), nullptr, &error);
+  if (!instance) {
+    if (error.kind == InstantiateError::Kind::Trap && error.trap) {
+      if (error.trap->exitStatus) return *error.trap->exitStatus;  // proc_exit in the start function
+      std::string report = error.trap->report();
+      fputs(report.c_str(), stderr);
+      return KILN_TRAP_EXIT_STATUS;
+    }
+    fprintf(stderr, "kiln: error: cannot instantiate module: %s\n", error.message.c_str());
+    return 1;
+  }
+
+  std::optional<Extern> entry = instance->exportNamed("_start");
+  if (!entry || entry->kind != KILN_EXTERN_FUNC) entry = instance->exportNamed("main");
+  if (!entry || entry->kind != KILN_EXTERN_FUNC) {
+    fprintf(stderr, "kiln: error: the module exports no _start or main function\n");
+    return 1;
+  }
+  // _start takes nothing and returns nothing; a `main` may take (argc, argv)
+  // (passed as zeros) and return its exit status.
+  std::vector<kiln_val> args(entry->params.size() > entry->results.size() ? entry->params.size()
+                                                                          : entry->results.size() + 1);
+  for (kiln_val& v : args) v.i64 = 0;
+  std::optional<Trap> trap = instance->call(entry->func, args.data());
+  if (trap) {
+    if (trap->exitStatus) return *trap->exitStatus;
+    std::string report = trap->report();
+    fputs(report.c_str(), stderr);
+    return KILN_TRAP_EXIT_STATUS;
+  }
+  if (entry->results.size() == 1 && entry->results[0] == KILN_I32) return static_cast<int32_t>(args[0].i32);
+  return 0;
+}
+
+}  // namespace kiln
