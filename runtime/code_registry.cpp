@@ -62,12 +62,17 @@ bool isCompiledCode(uintptr_t pc, uintptr_t* begin, uintptr_t* end) {
   return registry().ranges.find(pc, begin, end) != nullptr;
 }
 
-std::string functionNameForPc(uintptr_t pc) {
+namespace {
+struct FunctionAt {
+  const kiln_module_desc* module = nullptr;
+  uintptr_t address = 0;
+  uint32_t index = 0;
+};
+
+FunctionAt lookupFunction(uintptr_t pc) {
   CodeRegistry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
-  const kiln_module_desc* best = nullptr;
-  uintptr_t bestAddress = 0;
-  uint32_t bestIndex = 0;
+  FunctionAt best;
   for (auto& [module, entry] : reg.modules) {
     if (pc < entry.begin || pc >= entry.end) continue;
     if (!entry.functionsBuilt) {
@@ -81,16 +86,20 @@ std::string functionNameForPc(uintptr_t pc) {
     auto after = std::upper_bound(entry.functions.begin(), entry.functions.end(), std::make_pair(pc, UINT32_MAX));
     if (after == entry.functions.begin()) continue;
     auto found = std::prev(after);
-    if (!best || found->first > bestAddress) {
-      best = module;
-      bestAddress = found->first;
-      bestIndex = found->second;
-    }
+    if (!best.module || found->first > best.address) best = {module, found->first, found->second};
   }
-  if (!best) return "<unknown>";
-  const char* name = best->funcs[bestIndex].name;
-  if (name && *name) return name;
-  return "func[" + std::to_string(bestIndex) + "]";
+  return best;
 }
+}  // namespace
+
+std::string functionNameForPc(uintptr_t pc) {
+  FunctionAt best = lookupFunction(pc);
+  if (!best.module) return "<unknown>";
+  const char* name = best.module->funcs[best.index].name;
+  if (name && *name) return name;
+  return "func[" + std::to_string(best.index) + "]";
+}
+
+uintptr_t functionStartForPc(uintptr_t pc) { return lookupFunction(pc).address; }
 
 }  // namespace kiln::rt

@@ -11,7 +11,7 @@ namespace kiln::rt {
 namespace {
 
 std::string importName(const kiln_import_desc& imp) {
-  return std::string(imp.module ? imp.module : "") + "." + (imp.name ? imp.name : "");
+  return std::string(imp.module, imp.module_len) + "." + std::string(imp.name, imp.name_len);
 }
 
 bool unlinkable(InstantiateError* error, const std::string& what, const kiln_import_desc& imp) {
@@ -70,8 +70,8 @@ bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, const kiln_
   uint32_t typeIndex = desc->funcs[index].type_index;
   const kiln_type_desc& type = desc->types[typeIndex];
   uint32_t expected = inst.typeIds[typeIndex];
-  std::string_view module(imp.module ? imp.module : "");
-  std::string_view name(imp.name ? imp.name : "");
+  std::string_view module(imp.module, imp.module_len);
+  std::string_view name(imp.name, imp.name_len);
 
   if (resolver.hostFunc) {
     if (std::optional<HostFunc> host = resolver.hostFunc(module, name)) {
@@ -119,7 +119,7 @@ bool resolveImports(InstanceData& inst, const ImportResolver& resolver, Instanti
     }
     std::optional<Extern> ext;
     if (resolver.external)
-      ext = resolver.external(imp.module ? imp.module : "", imp.name ? imp.name : "");
+      ext = resolver.external(std::string_view(imp.module, imp.module_len), std::string_view(imp.name, imp.name_len));
     if (!ext) return unlinkable(error, "unknown import", imp);
     if (ext->kind != imp.kind) return incompatible(error, imp);
     switch (imp.kind) {

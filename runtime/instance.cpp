@@ -228,7 +228,7 @@ std::unique_ptr<Instance> Instance::create(const kiln_module_desc* desc, const I
   if (inst->ownMemory) own(inst->ownMemory->get(), sizeof(kiln_memory));
   rt::registerModuleCode(desc);
   inst->codeRegistered = true;
-  for (uint32_t e = 0; e < desc->num_exports; ++e) inst->exportIndex.emplace(desc->exports[e].name, e);
+  for (uint32_t e = 0; e < desc->num_exports; ++e) inst->exportIndex.emplace(std::string_view(desc->exports[e].name, desc->exports[e].name_len), e);
 
   rt::evaluateElemSegments(*inst);
   if (!rt::applyActiveSegments(*inst, error)) {
@@ -274,7 +274,7 @@ std::vector<std::string> Instance::exportNames() const {
   const kiln_module_desc* desc = impl_->data->desc;
   std::vector<std::string> names;
   names.reserve(desc->num_exports);
-  for (uint32_t e = 0; e < desc->num_exports; ++e) names.emplace_back(desc->exports[e].name);
+  for (uint32_t e = 0; e < desc->num_exports; ++e) names.emplace_back(desc->exports[e].name, desc->exports[e].name_len);
   return names;
 }
 

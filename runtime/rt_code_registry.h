@@ -22,5 +22,7 @@ bool isCompiledCode(uintptr_t pc, uintptr_t* begin = nullptr, uintptr_t* end = n
 // address <= pc among the registered modules whose range holds pc),
 // "func[N]" when it has none, or "<unknown>".
 std::string functionNameForPc(uintptr_t pc);
+// The code address of that function, or 0.
+uintptr_t functionStartForPc(uintptr_t pc);
 
 }  // namespace kiln::rt

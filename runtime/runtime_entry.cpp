@@ -16,13 +16,13 @@ namespace {
 
 kiln_memory* memoryAt(kiln_vmctx* vmctx, uint32_t index) {
   kiln_memory* memory = index == 0 ? vmctx->memory : nullptr;
-  if (!memory) kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+  if (!memory) kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS, UINT32_MAX);
   return memory;
 }
 
 kiln_table* tableAt(kiln_vmctx* vmctx, uint32_t index) {
   InstanceData* inst = instanceOf(vmctx);
-  if (!inst || index >= inst->tables.size()) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+  if (!inst || index >= inst->tables.size()) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   return vmctx->tables[index];
 }
 
@@ -42,11 +42,11 @@ void kiln_rt_memory_init(kiln_vmctx* vmctx, uint32_t memory_index, uint32_t data
                          uint32_t src, uint32_t len) {
   kiln_memory* memory = memoryAt(vmctx, memory_index);
   InstanceData* inst = instanceOf(vmctx);
-  if (!inst || data_index >= inst->desc->num_datas) kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+  if (!inst || data_index >= inst->desc->num_datas) kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS, UINT32_MAX);
   const kiln_data_desc& seg = inst->desc->datas[data_index];
   uint64_t segSize = inst->dataDropped[data_index] ? 0 : seg.size;
   if (outOfBounds(src, len, segSize) || outOfBounds(dst, len, memory->size))
-    kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS, UINT32_MAX);
   if (len) std::memcpy(memory->base + dst, seg.bytes + src, len);
 }
 
@@ -60,25 +60,25 @@ void kiln_rt_memory_copy(kiln_vmctx* vmctx, uint32_t dst_mem, uint32_t src_mem, 
   kiln_memory* to = memoryAt(vmctx, dst_mem);
   kiln_memory* from = memoryAt(vmctx, src_mem);
   if (outOfBounds(src, len, from->size) || outOfBounds(dst, len, to->size))
-    kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+    kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS, UINT32_MAX);
   if (len) std::memmove(to->base + dst, from->base + src, len);
 }
 
 void kiln_rt_memory_fill(kiln_vmctx* vmctx, uint32_t memory_index, uint32_t dst, uint32_t value, uint32_t len) {
   kiln_memory* memory = memoryAt(vmctx, memory_index);
-  if (outOfBounds(dst, len, memory->size)) kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+  if (outOfBounds(dst, len, memory->size)) kiln_rt_trap(vmctx, KILN_TRAP_MEMORY_OUT_OF_BOUNDS, UINT32_MAX);
   if (len) std::memset(memory->base + dst, static_cast<int>(value & 0xff), len);
 }
 
 void* kiln_rt_table_get(kiln_vmctx* vmctx, uint32_t table_index, uint32_t elem) {
   kiln_table* table = tableAt(vmctx, table_index);
-  if (elem >= table->size) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+  if (elem >= table->size) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   return table->elements[elem];
 }
 
 void kiln_rt_table_set(kiln_vmctx* vmctx, uint32_t table_index, uint32_t elem, void* value) {
   kiln_table* table = tableAt(vmctx, table_index);
-  if (elem >= table->size) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+  if (elem >= table->size) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   table->elements[elem] = value;
 }
 
@@ -89,7 +89,7 @@ int32_t kiln_rt_table_grow(kiln_vmctx* vmctx, uint32_t table_index, void* init, 
 
 void kiln_rt_table_fill(kiln_vmctx* vmctx, uint32_t table_index, uint32_t dst, void* value, uint32_t len) {
   kiln_table* table = tableAt(vmctx, table_index);
-  if (outOfBounds(dst, len, table->size)) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+  if (outOfBounds(dst, len, table->size)) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   for (uint32_t i = 0; i < len; ++i) table->elements[dst + i] = value;
 }
 
@@ -98,7 +98,7 @@ void kiln_rt_table_copy(kiln_vmctx* vmctx, uint32_t dst_table, uint32_t src_tabl
   kiln_table* to = tableAt(vmctx, dst_table);
   kiln_table* from = tableAt(vmctx, src_table);
   if (outOfBounds(src, len, from->size) || outOfBounds(dst, len, to->size))
-    kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   if (len) std::memmove(to->elements + dst, from->elements + src, len * sizeof(void*));
 }
 
@@ -106,10 +106,10 @@ void kiln_rt_table_init(kiln_vmctx* vmctx, uint32_t table_index, uint32_t elem_i
                         uint32_t len) {
   kiln_table* table = tableAt(vmctx, table_index);
   InstanceData* inst = instanceOf(vmctx);
-  if (elem_index >= inst->elemSegments.size()) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+  if (elem_index >= inst->elemSegments.size()) kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   const std::vector<void*>& items = inst->elemSegments[elem_index];
   if (outOfBounds(src, len, items.size()) || outOfBounds(dst, len, table->size))
-    kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS);
+    kiln_rt_trap(vmctx, KILN_TRAP_TABLE_OUT_OF_BOUNDS, UINT32_MAX);
   if (len) std::memcpy(table->elements + dst, items.data() + src, len * sizeof(void*));
 }
 

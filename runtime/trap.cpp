@@ -27,6 +27,7 @@
 #include <mutex>
 
 #include "rt_code_registry.h"
+#include "rt_instance.h"
 #include "rt_memory.h"
 #include "rt_trap.h"
 
@@ -264,8 +265,8 @@ Trap symbolizeTrap(const RawTrap& raw) {
 
 }  // namespace kiln::rt
 
-extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmctx, uint32_t code) {
-  (void)vmctx;
+extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmctx, uint32_t code,
+                                                                  uint32_t func_index) {
   using namespace kiln::rt;
   EntryPoint* entry = tState.top;
   if (!entry) {
@@ -273,9 +274,19 @@ extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmc
             kiln::trapMessage(static_cast<kiln_trap_code>(code)));
     abort();
   }
+  // LLVM may have inlined the trapping function into its caller: then the
+  // innermost physical frame is the caller's, and the trap site's own
+  // function (func_index, a constant at the call) goes first.
+  uintptr_t origin = 0;
+  const InstanceData* inst = vmctx ? instanceOf(vmctx) : nullptr;
+  if (inst && func_index < inst->desc->num_funcs && inst->desc->funcs[func_index].code) {
+    auto start = reinterpret_cast<uintptr_t>(inst->desc->funcs[func_index].code);
+    uintptr_t caller = reinterpret_cast<uintptr_t>(__builtin_return_address(0)) - 1;
+    if (functionStartForPc(caller) != start) origin = start;
+  }
   RawTrap* trap = entry->trap;
   trap->code = code;
   trap->exited = false;
-  captureFrames(trap, 0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), entry->frame);
+  captureFrames(trap, origin, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), entry->frame);
   siglongjmp(entry->buf, 1);
 }

@@ -21,8 +21,8 @@ class DescriptorBuilder {
     auto pad = [&](unsigned n) { return llvm::ArrayType::get(i8, n); };
     constExprTy_ = llvm::StructType::create(ctx_, {i8, i8, i16, i32, i64, i64}, "kiln_const_expr");
     typeDescTy_ = llvm::StructType::create(ctx_, {i32, i32, ptr, ptr}, "kiln_type_desc");
-    importDescTy_ = llvm::StructType::create(ctx_, {ptr, ptr, i8, pad(3), i32}, "kiln_import_desc");
-    exportDescTy_ = llvm::StructType::create(ctx_, {ptr, i8, pad(3), i32}, "kiln_export_desc");
+    importDescTy_ = llvm::StructType::create(ctx_, {ptr, ptr, i32, i32, i8, pad(3), i32}, "kiln_import_desc");
+    exportDescTy_ = llvm::StructType::create(ctx_, {ptr, i32, i8, pad(3), i32, i32}, "kiln_export_desc");
     funcDescTy_ = llvm::StructType::create(ctx_, {i32, i32, ptr, ptr}, "kiln_func_desc");
     tableDescTy_ = llvm::StructType::create(ctx_, {i8, i8, pad(6), i64, i64}, "kiln_table_desc");
     memoryDescTy_ = llvm::StructType::create(ctx_, {i8, pad(7), i64, i64}, "kiln_memory_desc");
@@ -54,23 +54,17 @@ class DescriptorBuilder {
       types.push_back(llvm::ConstantStruct::get(
           typeDescTy_, {u32(t.params.size()), u32(t.results.size()), bytes(codes, "kiln.sig"), trampoline(i)}));
     }
+    uint32_t importCounts[4] = {0, 0, 0, 0};  // each import's index in its own index space
     for (const wasm::Import& imp : w.imports) {
+      unsigned kind = static_cast<unsigned>(imp.kind);
       imports.push_back(llvm::ConstantStruct::get(
-          importDescTy_, {string(imp.module), string(imp.name), u8(static_cast<uint8_t>(imp.kind)), zeros(3), u32(0)}));
-    }
-    // Fill each import's index within its own index space.
-    {
-      uint32_t counts[4] = {0, 0, 0, 0};
-      for (size_t i = 0; i < w.imports.size(); ++i) {
-        auto* s = llvm::cast<llvm::ConstantStruct>(imports[i]);
-        unsigned kind = static_cast<unsigned>(w.imports[i].kind);
-        imports[i] = llvm::ConstantStruct::get(importDescTy_, {s->getOperand(0), s->getOperand(1), s->getOperand(2),
-                                                               s->getOperand(3), u32(counts[kind]++)});
-      }
+          importDescTy_, {string(imp.module), string(imp.name), u32(imp.module.size()), u32(imp.name.size()),
+                          u8(kind), zeros(3), u32(importCounts[kind]++)}));
     }
     for (const wasm::Export& e : w.exports) {
       exports.push_back(llvm::ConstantStruct::get(
-          exportDescTy_, {string(e.name), u8(static_cast<uint8_t>(e.kind)), zeros(3), u32(e.index)}));
+          exportDescTy_,
+          {string(e.name), u32(e.name.size()), u8(static_cast<uint8_t>(e.kind)), zeros(3), u32(e.index), u32(0)}));
     }
     for (uint32_t i = 0; i < w.funcTypes.size(); ++i) {
       llvm::Constant* code = mc_.functions[i] ? static_cast<llvm::Constant*>(mc_.functions[i]) : nullPtr();

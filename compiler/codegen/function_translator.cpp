@@ -55,8 +55,10 @@ void FunctionTranslator::translate() {
   fnControl.endPhis = makePhis(fnControl.endBlock, type_.results);
   controls_.push_back(std::move(fnControl));
 
-  for (const wasm::Instr& instr : body_.code) {
+  for (size_t i = 0; i < body_.code.size(); ++i) {
+    const wasm::Instr& instr = body_.code[i];
     if (controls_.empty()) break;  // the function's final `end` was lowered
+    nextIsDrop_ = i + 1 < body_.code.size() && body_.code[i + 1].op == Opcode::Drop;
     if (deadDepth_ > 0 || controls_.back().unreachable) {
       skipDeadInstr(instr);
     } else {
@@ -163,7 +165,7 @@ void FunctionTranslator::trapIf(llvm::Value* condition, kiln_trap_code code) {
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     trapBB = newBlock("trap");
     b_.SetInsertPoint(trapBB);
-    b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code)});
+    b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code), b_.getInt32(funcIndex_)});
     b_.CreateUnreachable();
   }
   llvm::BasicBlock* cont = newBlock("cont");
@@ -172,7 +174,7 @@ void FunctionTranslator::trapIf(llvm::Value* condition, kiln_trap_code code) {
 }
 
 void FunctionTranslator::trapAlways(kiln_trap_code code) {
-  b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code)});
+  b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code), b_.getInt32(funcIndex_)});
   b_.CreateUnreachable();
 }
 

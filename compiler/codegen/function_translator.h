@@ -64,6 +64,7 @@ class FunctionTranslator {
   std::vector<llvm::PHINode*> makePhis(llvm::BasicBlock* block, const std::vector<wasm::ValType>& types);
   // The values a branch to `target` carries, and where it goes.
   void addBranchIncoming(Control& target, llvm::BasicBlock* from);
+  void addIncoming(std::vector<llvm::PHINode*>& phis, llvm::BasicBlock* from);
   llvm::BasicBlock* branchDest(Control& target) const;
   std::vector<llvm::Value*> emitCall(llvm::FunctionType* type, llvm::Value* callee, llvm::Value* calleeVmctx,
                                      const wasm::FuncType& sig, llvm::Function* direct);
@@ -80,6 +81,7 @@ class FunctionTranslator {
   llvm::Value* loadVmctxField(uint32_t offset, llvm::Type* type, const char* name);
   llvm::Value* boolToI32(llvm::Value* b) { return b_.CreateZExt(b, mc_.i32Ty); }
   llvm::Value* zeroValue(wasm::ValType t);
+  llvm::Value* quietNaN(llvm::Value* v);
   llvm::Value* constF32(uint32_t bits);
   llvm::Value* constF64(uint64_t bits);
   llvm::Value* callIntrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> types,
@@ -103,6 +105,7 @@ class FunctionTranslator {
   std::vector<Control> controls_;
   std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
+  bool nextIsDrop_ = false; // the instruction after the current one is `drop`
 };
 
 }  // namespace kiln::codegen

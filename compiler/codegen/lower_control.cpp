@@ -43,7 +43,10 @@ llvm::BasicBlock* FunctionTranslator::branchDest(Control& target) const {
 // Adds the values on top of the stack as incoming values of the target's
 // phis, for an edge from `from`.
 void FunctionTranslator::addBranchIncoming(Control& target, llvm::BasicBlock* from) {
-  std::vector<llvm::PHINode*>& phis = target.kind == Control::Kind::Loop ? target.loopPhis : target.endPhis;
+  addIncoming(target.kind == Control::Kind::Loop ? target.loopPhis : target.endPhis, from);
+}
+
+void FunctionTranslator::addIncoming(std::vector<llvm::PHINode*>& phis, llvm::BasicBlock* from) {
   for (size_t i = 0; i < phis.size(); ++i) {
     phis[i]->addIncoming(stack_[stack_.size() - phis.size() + i], from);
   }
@@ -108,7 +111,8 @@ void FunctionTranslator::lowerElse() {
 void FunctionTranslator::lowerEnd() {
   Control& c = controls_.back();
   if (!c.unreachable) {
-    addBranchIncoming(c, b_.GetInsertBlock());
+    // Falling off the end goes to the end block, also for a loop.
+    addIncoming(c.endPhis, b_.GetInsertBlock());
     b_.CreateBr(c.endBlock);
   }
   if (c.kind == Control::Kind::If && c.elseBlock) {
@@ -117,7 +121,7 @@ void FunctionTranslator::lowerEnd() {
     b_.SetInsertPoint(c.elseBlock);
     stack_.resize(c.stackHeight);
     for (llvm::Value* v : c.ifParams) push(v);
-    addBranchIncoming(c, c.elseBlock);
+    addIncoming(c.endPhis, c.elseBlock);
     b_.CreateBr(c.endBlock);
   }
   stack_.resize(c.stackHeight);

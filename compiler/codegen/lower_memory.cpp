@@ -34,6 +34,10 @@ bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
   auto load = [&](llvm::Type* memType, llvm::Type* resultType, bool signExtend) {
     llvm::Value* addr = linearAddress(pop(), instr.value, memType->getPrimitiveSizeInBits() / 8);
     auto* value = b_.CreateAlignedLoad(memType, addr, llvm::Align(1));
+    // An out-of-bounds load traps even when its value is unused, but LLVM
+    // deletes unused loads. Wasm code drops a loaded value at once only to
+    // probe memory, so only then pay for a volatile load.
+    if (nextIsDrop_) value->setVolatile(true);
     value->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
     llvm::Value* result = value;
     if (memType != resultType) {

@@ -39,6 +39,16 @@ bool FunctionTranslator::lowerNumeric(const wasm::Instr& instr) {
   auto intrinsic2 = [&](ID id) {
     return binary([&](llvm::Value* l, llvm::Value* r) { return callIntrinsic(id, {l->getType()}, {l, r}); });
   };
+  // LLVM folds x+(-0), x-0, -0-x, x*1, x*-1, x/1, x/-1 to x or -x, which
+  // leaves a signalling NaN unquieted; wasm wants an arithmetic NaN. Only a
+  // constant operand enables those folds, so only then quiet the result.
+  auto floatArith = [&](auto&& fn) {
+    return binary([&](llvm::Value* l, llvm::Value* r) {
+      llvm::Value* result = fn(l, r);
+      if (llvm::isa<llvm::ConstantFP>(l) || llvm::isa<llvm::ConstantFP>(r)) result = quietNaN(result);
+      return result;
+    });
+  };
   auto bitCount = [&](ID id) {
     // is_zero_poison = false: clz(0) and ctz(0) are the bit width in wasm.
     return unary([&](llvm::Value* v) { return callIntrinsic(id, {v->getType()}, {v, b_.getFalse()}); });
@@ -143,19 +153,37 @@ bool FunctionTranslator::lowerNumeric(const wasm::Instr& instr) {
     case Opcode::F32Nearest: case Opcode::F64Nearest: return intrinsic1(llvm::Intrinsic::roundeven);
     case Opcode::F32Sqrt: case Opcode::F64Sqrt: return intrinsic1(llvm::Intrinsic::sqrt);
     case Opcode::F32Add: case Opcode::F64Add:
-      return binary([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFAdd(l, r); });
+      return floatArith([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFAdd(l, r); });
     case Opcode::F32Sub: case Opcode::F64Sub:
-      return binary([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFSub(l, r); });
+      return floatArith([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFSub(l, r); });
     case Opcode::F32Mul: case Opcode::F64Mul:
-      return binary([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFMul(l, r); });
+      return floatArith([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFMul(l, r); });
     case Opcode::F32Div: case Opcode::F64Div:
-      return binary([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFDiv(l, r); });
+      return floatArith([&](llvm::Value* l, llvm::Value* r) { return b_.CreateFDiv(l, r); });
     // IEEE 754-2019 minimum/maximum: NaN propagates, -0 < +0, as in wasm.
-    case Opcode::F32Min: case Opcode::F64Min: return intrinsic2(llvm::Intrinsic::minimum);
-    case Opcode::F32Max: case Opcode::F64Max: return intrinsic2(llvm::Intrinsic::maximum);
+    // x86's lowering passes a signalling NaN through unquieted.
+    case Opcode::F32Min: case Opcode::F64Min:
+      return binary([&](llvm::Value* l, llvm::Value* r) {
+        return quietNaN(callIntrinsic(llvm::Intrinsic::minimum, {l->getType()}, {l, r}));
+      });
+    case Opcode::F32Max: case Opcode::F64Max:
+      return binary([&](llvm::Value* l, llvm::Value* r) {
+        return quietNaN(callIntrinsic(llvm::Intrinsic::maximum, {l->getType()}, {l, r}));
+      });
     case Opcode::F32Copysign: case Opcode::F64Copysign: return intrinsic2(llvm::Intrinsic::copysign);
     default: return false;
   }
+}
+
+// NaN ? NaN with the quiet bit set : value. LLVM cannot fold this away
+// without knowing the value is not a signalling NaN.
+llvm::Value* FunctionTranslator::quietNaN(llvm::Value* v) {
+  llvm::Type* fp = v->getType();
+  unsigned bits = fp->getPrimitiveSizeInBits();
+  llvm::Type* intTy = b_.getIntNTy(bits);
+  llvm::Value* quietBit = llvm::ConstantInt::get(intTy, llvm::APInt::getOneBitSet(bits, bits == 32 ? 22 : 51));
+  llvm::Value* quieted = b_.CreateBitCast(b_.CreateOr(b_.CreateBitCast(v, intTy), quietBit), fp);
+  return b_.CreateSelect(b_.CreateFCmpUNO(v, v), quieted, v);
 }
 
 bool FunctionTranslator::lowerConversion(const wasm::Instr& instr) {
@@ -220,8 +248,18 @@ bool FunctionTranslator::lowerConversion(const wasm::Instr& instr) {
       return convert([&](llvm::Value* v) { return b_.CreateSIToFP(v, f64); });
     case Opcode::F64ConvertI32U: case Opcode::F64ConvertI64U:
       return convert([&](llvm::Value* v) { return b_.CreateUIToFP(v, f64); });
-    case Opcode::F32DemoteF64: return convert([&](llvm::Value* v) { return b_.CreateFPTrunc(v, f32); });
-    case Opcode::F64PromoteF32: return convert([&](llvm::Value* v) { return b_.CreateFPExt(v, f64); });
+    // LLVM folds demote(promote(x)) to x, which would not quiet a
+    // signalling NaN.
+    case Opcode::F32DemoteF64:
+      return convert([&](llvm::Value* v) {
+        llvm::Value* r = b_.CreateFPTrunc(v, f32);
+        return llvm::isa<llvm::FPExtInst>(v) ? quietNaN(r) : r;
+      });
+    case Opcode::F64PromoteF32:
+      return convert([&](llvm::Value* v) {
+        llvm::Value* r = b_.CreateFPExt(v, f64);
+        return llvm::isa<llvm::FPTruncInst>(v) ? quietNaN(r) : r;
+      });
     case Opcode::I32ReinterpretF32: return convert([&](llvm::Value* v) { return b_.CreateBitCast(v, i32); });
     case Opcode::I64ReinterpretF64: return convert([&](llvm::Value* v) { return b_.CreateBitCast(v, i64); });
     case Opcode::F32ReinterpretI32: return convert([&](llvm::Value* v) { return b_.CreateBitCast(v, f32); });

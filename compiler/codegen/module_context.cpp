@@ -77,7 +77,7 @@ llvm::FunctionCallee ModuleContext::runtimeFunction(const char* name, llvm::Func
 }
 
 llvm::FunctionCallee ModuleContext::trapFunction() {
-  return runtimeFunction("kiln_rt_trap", llvm::FunctionType::get(voidTy, {ptrTy, i32Ty}, false), true);
+  return runtimeFunction("kiln_rt_trap", llvm::FunctionType::get(voidTy, {ptrTy, i32Ty, i32Ty}, false), true);
 }
 
 }  // namespace kiln::codegen

@@ -168,9 +168,13 @@ enum kiln_extern_kind { KILN_EXTERN_FUNC = 0, KILN_EXTERN_TABLE = 1, KILN_EXTERN
 
 #define KILN_NO_MAX UINT64_MAX
 
+/* Names are UTF-8 and may contain NUL bytes: the lengths are authoritative
+ * (a terminating NUL follows each for convenience). */
 typedef struct kiln_import_desc {
   const char* module;
   const char* name;
+  uint32_t module_len;
+  uint32_t name_len;
   uint8_t kind;       /* kiln_extern_kind */
   uint8_t reserved[3];
   uint32_t index;     /* index in its own index space (function, table, ...) */
@@ -178,9 +182,11 @@ typedef struct kiln_import_desc {
 
 typedef struct kiln_export_desc {
   const char* name;
+  uint32_t name_len;
   uint8_t kind;       /* kiln_extern_kind */
   uint8_t reserved[3];
   uint32_t index;
+  uint32_t reserved2;
 } kiln_export_desc;
 
 typedef struct kiln_func_desc {
@@ -279,8 +285,10 @@ typedef struct kiln_module_desc {
 
 /* ---- Runtime entry points called from compiled code --------------------- */
 
-/* Never returns: unwinds to the runtime's entry point. */
-__attribute__((noreturn)) void kiln_rt_trap(struct kiln_vmctx* vmctx, uint32_t code);
+/* Never returns: unwinds to the runtime's entry point. func_index is the
+ * wasm function whose code trapped (it may have been inlined into the
+ * function whose frame is innermost), or UINT32_MAX when unknown. */
+__attribute__((noreturn)) void kiln_rt_trap(struct kiln_vmctx* vmctx, uint32_t code, uint32_t func_index);
 
 /* memory.grow: returns the old size in pages, or -1. */
 int32_t kiln_rt_memory_grow(struct kiln_vmctx* vmctx, uint32_t memory_index, uint32_t delta_pages);

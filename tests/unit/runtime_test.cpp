@@ -60,7 +60,7 @@ WASM_CODE int32_t w_far_load(kiln_vmctx* vm) {
 }
 
 WASM_CODE int32_t div_helper(kiln_vmctx* vm, int32_t d) {
-  if (d == 0) kiln_rt_trap(vm, KILN_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  if (d == 0) kiln_rt_trap(vm, KILN_TRAP_INTEGER_DIVIDE_BY_ZERO, UINT32_MAX);
   return 100 / d;
 }
 
@@ -76,7 +76,7 @@ volatile bool gNeverTrue = false;  // keeps the compiler from calling the recurs
 WASM_CODE int32_t w_recurse(kiln_vmctx* vm, int32_t n) {
   if (gNeverTrue) return 0;
   if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < vm->stack_limit)
-    kiln_rt_trap(vm, KILN_TRAP_STACK_OVERFLOW);
+    kiln_rt_trap(vm, KILN_TRAP_STACK_OVERFLOW, UINT32_MAX);
   volatile char pad[32];
   pad[0] = static_cast<char>(n);
   int32_t r = w_recurse(vm, n + 1);
@@ -95,10 +95,10 @@ WASM_CODE int32_t w_recurse_unchecked(kiln_vmctx* vm, int32_t n) {
 // call_indirect of type 0 ((i32, i32) -> i32) through table 0.
 WASM_CODE int32_t w_call_indirect(kiln_vmctx* vm, int32_t idx) {
   kiln_table* t = vm->tables[0];
-  if (static_cast<uint32_t>(idx) >= t->size) kiln_rt_trap(vm, KILN_TRAP_UNDEFINED_ELEMENT);
+  if (static_cast<uint32_t>(idx) >= t->size) kiln_rt_trap(vm, KILN_TRAP_UNDEFINED_ELEMENT, UINT32_MAX);
   auto* f = static_cast<kiln_func*>(t->elements[static_cast<uint32_t>(idx)]);
-  if (!f) kiln_rt_trap(vm, KILN_TRAP_INDIRECT_CALL_NULL);
-  if (f->type_id != vm->type_ids[0]) kiln_rt_trap(vm, KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
+  if (!f) kiln_rt_trap(vm, KILN_TRAP_INDIRECT_CALL_NULL, UINT32_MAX);
+  if (f->type_id != vm->type_ids[0]) kiln_rt_trap(vm, KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH, UINT32_MAX);
   return reinterpret_cast<int32_t (*)(kiln_vmctx*, int32_t, int32_t)>(f->code)(f->vmctx, 2, 3);
 }
 
@@ -135,7 +135,7 @@ WASM_CODE int32_t w_call_import4(kiln_vmctx* vm, int32_t a, int32_t b) {
 }
 WASM_CODE void w_start_exit7(kiln_vmctx* vm) { w_call_import2_exit(vm, 7); }
 WASM_CODE void w_start_returns(kiln_vmctx*) {}
-WASM_CODE void w_start_unreachable(kiln_vmctx* vm) { kiln_rt_trap(vm, KILN_TRAP_UNREACHABLE); }
+WASM_CODE void w_start_unreachable(kiln_vmctx* vm) { kiln_rt_trap(vm, KILN_TRAP_UNREACHABLE, UINT32_MAX); }
 WASM_CODE void w_start_set_g0(kiln_vmctx* vm) { at<int32_t>(vm, kGlobal0) = 1234; }
 
 // One compiled function that runs a runtime entry point described by gOp.
@@ -316,7 +316,7 @@ class ModuleBuilder {
     datas_.push_back(d);
   }
   void exportAs(const char* name, kiln_extern_kind kind, uint32_t index) {
-    exports_.push_back(kiln_export_desc{str(name), static_cast<uint8_t>(kind), {}, index});
+    exports_.push_back(kiln_export_desc{str(name), static_cast<uint32_t>(std::strlen(name)), static_cast<uint8_t>(kind), {}, index, 0});
   }
   void start(uint32_t func) { desc_.start_func = static_cast<int32_t>(func); }
 
@@ -349,7 +349,7 @@ class ModuleBuilder {
  private:
   const char* str(const char* s) { return s ? strings_.emplace_back(s).c_str() : nullptr; }
   void addImport(const char* module, const char* name, kiln_extern_kind kind, uint32_t index) {
-    imports_.push_back(kiln_import_desc{str(module), str(name), static_cast<uint8_t>(kind), {}, index});
+    imports_.push_back(kiln_import_desc{str(module), str(name), static_cast<uint32_t>(std::strlen(module)), static_cast<uint32_t>(std::strlen(name)), static_cast<uint8_t>(kind), {}, index});
   }
   uint32_t nextGlobalOffset() {
     uint32_t offset = nextGlobalOffset_;
@@ -609,7 +609,7 @@ TEST(RuntimeTrapDeathTest, HostFaultStillCrashes) {
 }
 
 TEST(RuntimeTrap, KilnTrapOutsideACallAborts) {
-  EXPECT_DEATH(kiln_rt_trap(nullptr, KILN_TRAP_UNREACHABLE), "trap outside of any wasm call: unreachable");
+  EXPECT_DEATH(kiln_rt_trap(nullptr, KILN_TRAP_UNREACHABLE, UINT32_MAX), "trap outside of any wasm call: unreachable");
 }
 
 // ---- Instantiation ------------------------------------------------------------
