@@ -1,0 +1,12 @@
+(module
+  (type $nullary (func (result i32)))
+  (table 4 funcref)
+  (elem (i32.const 0) $seven $seven $seven $seven)
+  (global $index (mut i32) (i32.const 4))
+  (global $sink (mut i32) (i32.const 0))
+  (func $seven (type $nullary) (i32.const 7))
+  (func $call_past_table_end (param $i i32) (result i32)
+    (call_indirect (type $nullary) (local.get $i)))
+  (func (export "_start")
+    (global.set $sink (call $call_past_table_end (i32.const 3)))
+    (global.set $sink (call $call_past_table_end (global.get $index)))))
