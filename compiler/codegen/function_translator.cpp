@@ -126,7 +126,7 @@ void FunctionTranslator::lowerInstr(const wasm::Instr& instr) {
     default: break;
   }
   if (lowerVariable(instr) || lowerNumeric(instr) || lowerConversion(instr) || lowerMemory(instr) ||
-      lowerTable(instr)) {
+      lowerTable(instr) || lowerSimd(instr)) {
     return;
   }
   throw std::runtime_error("instruction " + std::string(wasm::opcodeName(instr.op)) + " at offset 0x" +
@@ -135,7 +135,7 @@ void FunctionTranslator::lowerInstr(const wasm::Instr& instr) {
                              snprintf(buf, sizeof buf, "%x", instr.offsetInFile);
                              return std::string(buf);
                            }() +
-                           " is not supported yet (SIMD lowering is not implemented)");
+                           " is not supported yet");
 }
 
 // ---- helpers ----------------------------------------------------------------

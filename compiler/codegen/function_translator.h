@@ -43,6 +43,7 @@ class FunctionTranslator {
   bool lowerMemory(const wasm::Instr& instr);      // lower_memory.cpp
   bool lowerTable(const wasm::Instr& instr);       // lower_table.cpp
   bool lowerVariable(const wasm::Instr& instr);    // lower_variable.cpp
+  bool lowerSimd(const wasm::Instr& instr);        // lower_simd.cpp
 
   // ---- control (lower_control.cpp) -----------------------------------------
   void lowerBlock(const wasm::Instr& instr);
