@@ -91,22 +91,30 @@ bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
       push(b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), delta}));
       return true;
     }
+    // memory.fill and memory.copy are inline: a bounds check, then LLVM's
+    // memset/memmove (which become `rep stosb`/`movs` or vector loops, or
+    // plain stores for small constant lengths). Both check the whole range
+    // before writing anything, as the spec requires.
     case Opcode::MemoryFill: {
-      llvm::Value* len = pop();
-      llvm::Value* value = pop();
-      llvm::Value* dst = pop();
-      auto fn = mc_.runtimeFunction("kiln_rt_memory_fill",
-                                    llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32, i32, i32, i32}, false));
-      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), dst, value, len});
+      llvm::Value* len = b_.CreateZExt(pop(), i64);
+      llvm::Value* value = b_.CreateTrunc(pop(), i8);
+      llvm::Value* dst = b_.CreateZExt(pop(), i64);
+      llvm::Value* size = memorySizeBytes();
+      trapIf(b_.CreateICmpUGT(b_.CreateAdd(dst, len), size), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+      auto* call = b_.CreateMemSet(b_.CreateInBoundsGEP(i8, memoryBase_, dst), value, len, llvm::MaybeAlign(1));
+      call->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
       return true;
     }
     case Opcode::MemoryCopy: {
-      llvm::Value* len = pop();
-      llvm::Value* src = pop();
-      llvm::Value* dst = pop();
-      auto fn = mc_.runtimeFunction(
-          "kiln_rt_memory_copy", llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32, i32, i32, i32, i32}, false));
-      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), b_.getInt32(instr.index2), dst, src, len});
+      llvm::Value* len = b_.CreateZExt(pop(), i64);
+      llvm::Value* src = b_.CreateZExt(pop(), i64);
+      llvm::Value* dst = b_.CreateZExt(pop(), i64);
+      llvm::Value* size = memorySizeBytes();
+      trapIf(b_.CreateOr(b_.CreateICmpUGT(b_.CreateAdd(src, len), size), b_.CreateICmpUGT(b_.CreateAdd(dst, len), size)),
+             KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
+      auto* call = b_.CreateMemMove(b_.CreateInBoundsGEP(i8, memoryBase_, dst), llvm::MaybeAlign(1),
+                                    b_.CreateInBoundsGEP(i8, memoryBase_, src), llvm::MaybeAlign(1), len);
+      call->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
       return true;
     }
     case Opcode::MemoryInit: {

@@ -1,0 +1,245 @@
+#include "driver/options.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "CLI/CLI.hpp"
+#include "driver/error.h"
+#include "kiln/abi.h"
+#include "llvm/Config/llvm-config.h"
+
+namespace kiln::driver {
+namespace {
+
+constexpr const char* kDescription =
+    "Kiln compiles WebAssembly modules ahead of time to native code (through LLVM)\n"
+    "and runs them in a sandbox with WASI.";
+
+constexpr const char* kFooter = R"(Examples:
+  kiln compile app.wasm                     writes app.o
+  kiln compile app.wasm --emit=shared -o app.so
+  kiln compile app.wasm --emit=llvm -O3     writes app.ll (optimised LLVM IR)
+  kiln build app.wasm -o app && ./app       a native executable
+  kiln build --static app.wasm -o app       fully static: runs on any Linux/x86-64
+  kiln run app.wasm -- --flag input.txt     arguments after -- go to the program
+  kiln run --env NAME=World app.wasm        grant one environment variable
+  kiln run lib.wasm --invoke add -- 2 40    call the export `add`, print 42
+
+Environment:
+  KILN_RUNTIME_DIR  directory of libkiln-rt.a and libkiln-rt-main.a (kiln build)
+  XDG_CACHE_HOME    kiln run caches compiled modules in $XDG_CACHE_HOME/kiln
+                    (default ~/.cache/kiln); --no-cache skips it
+
+Exit status: 0 on success, 1 on errors, 2 on usage errors. `kiln run` exits with
+the program's own status, or 134 after a trap.
+)";
+
+void addCodegenFlags(CLI::App* command, Options* options, std::string* boundsChecks) {
+  command->add_option("-O", options->codegen.optLevel, "Optimisation level, -O0 to -O3 (default -O2)")
+      ->check(CLI::Range(0, 3))
+      ->option_text("0-3")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command
+      ->add_option("--cpu", options->codegen.cpu,
+                   "Target CPU, an LLVM CPU name (default x86-64-v2), or \"native\" for this machine's")
+      ->option_text("NAME")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command
+      ->add_option("--bounds-checks", *boundsChecks,
+                   "Linear memory protection: guard pages (default) or explicit checks on every access")
+      ->check(CLI::IsMember({"guard", "explicit"}))
+      ->option_text("guard|explicit")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+}
+
+// One line, whatever CLI11 put in its message.
+std::string oneLine(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string out;
+  for (char c : text) {
+    if (c == '\n')
+      out += "; ";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// An argument that reads as a negative number ("-inf", "-nan", "-.5",
+// "-1e9"): a value for --invoke, never an option. CLI11 takes "-5" as a
+// positional but would take "-inf" for the short option -i.
+bool looksLikeNegativeNumber(const std::string& arg) {
+  if (arg.size() < 2 || arg[0] != '-') return false;
+  const std::string rest = arg.substr(1);
+  if (rest == "inf" || rest == "infinity" || rest == "nan" || rest.rfind("nan:", 0) == 0) return true;
+  return rest[0] == '.' && rest.size() > 1 && rest[1] >= '0' && rest[1] <= '9';
+}
+
+// Marks an argument so that CLI11 sees a positional; removed after parsing.
+constexpr char kPositionalEscape = '\x01';
+
+// The command line as CLI11 should see it. For `kiln run`, everything after
+// the first "--" is the guest's and is kept out of CLI11 (whose vector
+// positionals stop short at "--" in a subcommand) in *tail.
+std::vector<std::string> prepareArguments(int argc, char** argv, std::vector<std::string>* tail) {
+  std::vector<std::string> args(argv, argv + argc);
+  size_t command = 1;
+  while (command < args.size() && !args[command].empty() && args[command][0] == '-') ++command;
+  if (command >= args.size() || args[command] != "run") return args;
+  for (size_t i = command + 1; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      tail->assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      args.resize(i);
+      break;
+    }
+    if (looksLikeNegativeNumber(args[i])) args[i].insert(args[i].begin(), kPositionalEscape);
+  }
+  return args;
+}
+
+void unescape(std::string& arg) {
+  if (!arg.empty() && arg[0] == kPositionalEscape) arg.erase(0, 1);
+}
+
+}  // namespace
+
+std::string versionString() {
+  return std::string("kiln ") + KILN_VERSION + " (LLVM " + LLVM_VERSION_STRING + ", ABI " +
+         std::to_string(KILN_ABI_VERSION) + ")";
+}
+
+std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
+  CLI::App app(kDescription, "kiln");
+  app.set_version_flag("--version", versionString(), "Print the version and exit");
+  app.footer(kFooter);
+  app.require_subcommand(0, 1);
+
+  std::string emit = "obj";
+  std::string boundsChecks = "guard";
+
+  CLI::App* compile = app.add_subcommand("compile", "Compile a module to an object, assembly, LLVM IR or shared object");
+  compile->add_option("input", options->input, "The WebAssembly module (.wasm)")->required();
+  compile->add_option("-o,--output", options->output, "Output file (default: the input's name with .o, .s, .ll or .so)")
+      ->option_text("FILE");
+  compile
+      ->add_option("--emit", emit,
+                   "What to write: obj (native object, default), asm (assembly), llvm (LLVM IR), "
+                   "shared (a shared object for `kiln run` and embedders)")
+      ->check(CLI::IsMember({"obj", "asm", "llvm", "shared"}))
+      ->option_text("obj|asm|llvm|shared");
+  addCodegenFlags(compile, options, &boundsChecks);
+  compile->footer("Example: kiln compile app.wasm -O3 --emit=shared -o app.so");
+
+  CLI::App* build = app.add_subcommand("build", "Compile and link a native executable");
+  build->add_option("input", options->input, "The WebAssembly module (.wasm)")->required();
+  build->add_option("-o,--output", options->output, "Executable to write (default: the input's name without .wasm)")
+      ->option_text("FILE");
+  build->add_flag("--static", options->staticExecutable,
+                  "Link fully statically (runs on any Linux of this architecture)");
+  addCodegenFlags(build, options, &boundsChecks);
+  build->footer("Example: kiln build app.wasm -o app && ./app hello");
+
+  CLI::App* run = app.add_subcommand("run", "Compile (cached) and run a module");
+  // Not ->required(): with "kiln run -- app.wasm" it comes after the "--".
+  run->add_option("input", options->input, "The WebAssembly module (.wasm)");
+  run->add_option("args", options->args,
+                  "Arguments: the program's (argv[1]...), or with --invoke the function's. "
+                  "Put them after -- when one starts with a dash");
+  run->add_option("--env", options->env, "Set an environment variable for the program (repeatable)")
+      ->option_text("KEY=VALUE")
+      ->allow_extra_args(false);
+  run->add_flag("--inherit-env", options->inheritEnv, "Pass kiln's whole environment to the program");
+  std::string invokeName;
+  CLI::Option* invoke = run->add_option("--invoke", invokeName,
+                  "Call the exported function NAME with the arguments (i32/i64 decimal or 0x hex, f32/f64 "
+                  "decimal, nan or inf) and print each result on its own line")
+      ->option_text("NAME");
+  run->add_flag("--no-cache", options->noCache, "Do not read or write the compiled-module cache");
+  addCodegenFlags(run, options, &boundsChecks);
+  run->footer(
+      "Examples:\n"
+      "  kiln run app.wasm -- -v input.txt\n"
+      "  kiln run --env HOME=/ --env LANG=C app.wasm\n"
+      "  kiln run math.wasm --invoke fib 30");
+
+  std::string helpTopic;
+  CLI::App* help = app.add_subcommand("help", "Show help (for a command: kiln help COMMAND)");
+  help->add_option("command", helpTopic, "The command to explain");
+
+  // An unknown command, said plainly (CLI11 would list every word it could
+  // not place).
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') continue;
+    if (word != "compile" && word != "build" && word != "run" && word != "help") {
+      printError("unknown command '" + word + "': use compile, build or run (run 'kiln --help')");
+      return kExitUsage;
+    }
+    break;
+  }
+
+  try {
+    std::vector<std::string> tail;
+    std::vector<std::string> args = prepareArguments(argc, argv, &tail);
+    // CLI11 wants them in reverse, without argv[0].
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+    app.parse(reversed);
+    if (run->parsed()) {
+      unescape(options->input);
+      for (std::string& arg : options->args) unescape(arg);
+      if (options->input.empty() && !tail.empty()) {
+        options->input = tail.front();
+        tail.erase(tail.begin());
+      }
+      if (options->input.empty()) throw CLI::RequiredError("input");
+      options->args.insert(options->args.end(), tail.begin(), tail.end());
+    }
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::string where = "kiln";
+    for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+    printError(oneLine(e.what()) + " (run '" + where + " --help')");
+    return kExitUsage;
+  }
+
+  if (help->parsed()) {
+    if (helpTopic.empty()) {
+      std::cout << app.help();
+      return 0;
+    }
+    const std::map<std::string, CLI::App*> topics = {{"compile", compile}, {"build", build}, {"run", run}};
+    auto it = topics.find(helpTopic);
+    if (it == topics.end()) {
+      printError("no command named '" + helpTopic + "' (run 'kiln --help')");
+      return kExitUsage;
+    }
+    std::cout << it->second->help();
+    return 0;
+  }
+
+  if (compile->parsed()) {
+    options->command = Command::Compile;
+    static const std::map<std::string, OutputKind> kinds = {{"obj", OutputKind::Object},
+                                                            {"asm", OutputKind::Assembly},
+                                                            {"llvm", OutputKind::LLVMIR},
+                                                            {"shared", OutputKind::Shared}};
+    options->emit = kinds.at(emit);
+  } else if (build->parsed()) {
+    options->command = Command::Build;
+  } else if (run->parsed()) {
+    options->command = Command::Run;
+    if (invoke->count() > 0) options->invoke = invokeName;
+  } else {
+    printError("no command given: use compile, build or run (run 'kiln --help')");
+    return kExitUsage;
+  }
+  options->codegen.explicitBoundsChecks = boundsChecks == "explicit";
+  if (options->codegen.cpu.empty()) {
+    printError("--cpu needs a CPU name (run 'kiln --help')");
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace kiln::driver

@@ -1,0 +1,159 @@
+#include "driver/pipeline.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "driver/error.h"
+#include "driver/files.h"
+#include "link/link.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+#include "wasm/error.h"
+#include "wasm/reader.h"
+#include "wasm/validator.h"
+
+namespace kiln::driver {
+namespace {
+
+const char* extensionFor(OutputKind kind) {
+  switch (kind) {
+    case OutputKind::Object: return ".o";
+    case OutputKind::Assembly: return ".s";
+    case OutputKind::LLVMIR: return ".ll";
+    case OutputKind::Shared: return ".so";
+  }
+  return ".o";
+}
+
+// Progress for long compiles, only on a terminal and only once a compile
+// has taken long enough for a user to wonder.
+class Progress {
+ public:
+  explicit Progress(const std::string& name) : name_(name), start_(std::chrono::steady_clock::now()) {
+    enabled_ = ::isatty(2) == 1;
+  }
+  void step(const char* what) {
+    if (!enabled_) return;
+    auto elapsed = std::chrono::steady_clock::now() - start_;
+    if (elapsed < std::chrono::seconds(1) && !shown_) return;
+    std::fprintf(stderr, "\r\033[Kkiln: %s: %s...", name_.c_str(), what);
+    shown_ = true;
+  }
+  ~Progress() {
+    if (shown_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  std::string name_;
+  std::chrono::steady_clock::time_point start_;
+  bool enabled_ = false;
+  bool shown_ = false;
+};
+
+void checkNotInput(const std::string& input, const std::string& output) {
+  if (sameFile(input, output)) throw DriverError("output '" + output + "' would overwrite the input");
+}
+
+}  // namespace
+
+wasm::Module decodeModule(const std::string& name, std::span<const uint8_t> bytes) {
+  try {
+    wasm::Module module = wasm::readModule(bytes);
+    wasm::validateModule(module);
+    return module;
+  } catch (const wasm::Error& e) {
+    throw DriverError(name + ": " + e.describe());
+  }
+}
+
+wasm::Module loadModule(const std::string& path) {
+  std::vector<uint8_t> bytes = readFile(path);
+  return decodeModule(path, bytes);
+}
+
+void compileModule(const wasm::Module& module, const std::string& name, const codegen::Options& options,
+                   OutputKind kind, const std::string& output) {
+  Progress progress(name);
+  std::unique_ptr<llvm::TargetMachine> target;
+  try {
+    target = codegen::createTargetMachine(options);
+  } catch (const std::exception& e) {
+    throw DriverError(e.what());
+  }
+  // Open the output first: an unwritable one fails before a long compile.
+  // (A shared object is written by the linker; this only checks that it can.)
+  std::optional<OutputFile> file;
+  file.emplace(output);
+  if (kind == OutputKind::Shared) file.reset();
+  try {
+    llvm::LLVMContext context;
+    progress.step("translating");
+    std::unique_ptr<llvm::Module> llvmModule = codegen::translateModule(module, context, *target, options);
+    progress.step("optimising");
+    codegen::optimizeModule(*llvmModule, *target, options);
+    progress.step("generating code");
+    if (kind == OutputKind::Shared) {
+      TempDir temp;
+      std::string object = temp.file("module.o");
+      OutputFile objectFile(object);
+      codegen::emitModule(*llvmModule, *target, codegen::EmitKind::Object, objectFile.stream());
+      objectFile.commit();
+      progress.step("linking");
+      std::string error;
+      if (!link::linkShared({object}, output, &error)) throw DriverError(error);
+      return;
+    }
+    const codegen::EmitKind emitKind = kind == OutputKind::Assembly ? codegen::EmitKind::Assembly
+                                       : kind == OutputKind::LLVMIR ? codegen::EmitKind::LLVMIR
+                                                                    : codegen::EmitKind::Object;
+    codegen::emitModule(*llvmModule, *target, emitKind, file->stream());
+    file->commit();
+  } catch (const DriverError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw DriverError(name + ": " + e.what());
+  }
+}
+
+void linkExecutableFile(const std::string& object, const std::string& output, bool staticExecutable) {
+  link::LinkOptions options;
+  options.runtimeDir = link::findRuntimeDir();
+  options.staticExecutable = staticExecutable;
+  if (options.runtimeDir.empty()) {
+    if (const char* dir = std::getenv("KILN_RUNTIME_DIR"); dir && *dir)
+      throw DriverError(std::string("KILN_RUNTIME_DIR is '") + dir +
+                        "', which does not hold the Kiln runtime (libkiln-rt.a); point it at the directory that does");
+    throw DriverError(
+        "cannot find the Kiln runtime (libkiln-rt.a) beside this kiln or in its build tree; set "
+        "KILN_RUNTIME_DIR to the directory that holds it");
+  }
+  std::string error;
+  if (!link::linkExecutable({object}, output, options, &error)) throw DriverError(error);
+}
+
+int compileCommand(const Options& options) {
+  std::string output = options.output.empty() ? fileStem(options.input) + extensionFor(options.emit) : options.output;
+  wasm::Module module = loadModule(options.input);
+  checkNotInput(options.input, output);
+  compileModule(module, options.input, options.codegen, options.emit, output);
+  return 0;
+}
+
+int buildCommand(const Options& options) {
+  std::string output = options.output.empty() ? fileStem(options.input) : options.output;
+  wasm::Module module = loadModule(options.input);
+  checkNotInput(options.input, output);
+  { OutputFile probe(output); }  // fail before compiling when the output cannot be written
+  TempDir temp;
+  std::string object = temp.file(fileStem(options.input) + ".o");
+  compileModule(module, options.input, options.codegen, OutputKind::Object, object);
+  linkExecutableFile(object, output, options.staticExecutable);
+  return 0;
+}
+
+}  // namespace kiln::driver
