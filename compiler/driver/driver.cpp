@@ -13,6 +13,7 @@
 #include "driver/options.h"
 #include "driver/pipeline.h"
 #include "driver/run_command.h"
+#include "spec-tests/wast_command.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/Signals.h"
 
@@ -30,6 +31,14 @@ void onLLVMFatalError(void*, const char* reason, bool) {
   ::_exit(kExitFailure);
 }
 
+int wastCommand(const Options& options) {
+  spec::RunnerOptions runner;
+  runner.codegen = options.codegen;
+  runner.verbose = options.verbose;
+  if (!options.expectations.empty()) runner.expectedFailures = spec::readExpectations(options.expectations);
+  return spec::wastCommand(options.wastFiles, runner);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,6 +50,7 @@ int main(int argc, char** argv) {
       case Command::Compile: return compileCommand(options);
       case Command::Build: return buildCommand(options);
       case Command::Run: return runCommand(options);
+      case Command::Wast: return wastCommand(options);
     }
   } catch (const DriverError& e) {
     printError(e.what());

@@ -25,6 +25,7 @@ constexpr const char* kFooter = R"(Examples:
   kiln run app.wasm -- --flag input.txt     arguments after -- go to the program
   kiln run --env NAME=World app.wasm        grant one environment variable
   kiln run lib.wasm --invoke add -- 2 40    call the export `add`, print 42
+  kiln wast i32.wast                        run a spec test script (scripts/spec.sh: all)
 
 Environment:
   KILN_RUNTIME_DIR  directory of libkiln-rt.a and libkiln-rt-main.a (kiln build)
@@ -163,6 +164,19 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       "  kiln run --env HOME=/ --env LANG=C app.wasm\n"
       "  kiln run math.wasm --invoke fib 30");
 
+  CLI::App* wast = app.add_subcommand("wast", "Run WebAssembly spec test scripts (.wast) through the AOT pipeline");
+  wast->add_option("files", options->wastFiles, "The .wast scripts (converted with wast2json from wabt)")->required();
+  wast->add_option("--expectations", options->expectations,
+                   "File listing commands allowed to fail (FILE.wast:LINE reason); a listed command that "
+                   "passes is a failure")
+      ->option_text("FILE");
+  wast->add_flag("-v,--verbose", options->verbose, "Print every failure (default: the first 20 per script)");
+  addCodegenFlags(wast, options, &boundsChecks);
+  wast->footer(
+      "Prints one line per script and a closing 'N passed, N failed, N skipped'. Text-format modules in\n"
+      "assert_malformed are skipped (Kiln reads the binary format only). scripts/spec.sh runs a whole directory.\n"
+      "Example: kiln wast ../shared/wasm-testsuite/core/i32.wast");
+
   std::string helpTopic;
   CLI::App* help = app.add_subcommand("help", "Show help (for a command: kiln help COMMAND)");
   help->add_option("command", helpTopic, "The command to explain");
@@ -172,8 +186,8 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
     if (word.empty() || word[0] == '-') continue;
-    if (word != "compile" && word != "build" && word != "run" && word != "help") {
-      printError("unknown command '" + word + "': use compile, build or run (run 'kiln --help')");
+    if (word != "compile" && word != "build" && word != "run" && word != "wast" && word != "help") {
+      printError("unknown command '" + word + "': use compile, build, run or wast (run 'kiln --help')");
       return kExitUsage;
     }
     break;
@@ -208,7 +222,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       std::cout << app.help();
       return 0;
     }
-    const std::map<std::string, CLI::App*> topics = {{"compile", compile}, {"build", build}, {"run", run}};
+    const std::map<std::string, CLI::App*> topics = {{"compile", compile}, {"build", build}, {"run", run}, {"wast", wast}};
     auto it = topics.find(helpTopic);
     if (it == topics.end()) {
       printError("no command named '" + helpTopic + "' (run 'kiln --help')");
@@ -230,6 +244,8 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   } else if (run->parsed()) {
     options->command = Command::Run;
     if (invoke->count() > 0) options->invoke = invokeName;
+  } else if (wast->parsed()) {
+    options->command = Command::Wast;
   } else {
     printError("no command given: use compile, build or run (run 'kiln --help')");
     return kExitUsage;

@@ -9,7 +9,7 @@
 
 namespace kiln::driver {
 
-enum class Command { Compile, Build, Run };
+enum class Command { Compile, Build, Run, Wast };
 
 // What `kiln compile --emit=` writes.
 enum class OutputKind { Object, Assembly, LLVMIR, Shared };
@@ -30,6 +30,11 @@ struct Options {
   std::optional<std::string> invoke;
   bool noCache = false;
   std::vector<std::string> args;  // the guest's arguments (or --invoke's)
+
+  // wast
+  std::vector<std::string> wastFiles;
+  std::string expectations;       // --expectations FILE
+  bool verbose = false;
 };
 
 // "kiln 0.1.0 (LLVM 19.1.7, ABI 1)"
