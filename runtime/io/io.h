@@ -1,0 +1,77 @@
+// The runtime's one I/O core. Everything a guest reads or writes goes
+// through a Stream (ordered bytes: stdio, pipes, sockets, HTTP bodies, log
+// sinks, random/zero/null) or an Array (random access: files, memory
+// buffers). WASI descriptors and Dagger descriptors are both views of these
+// objects, so each kind of host object is implemented once.
+//
+// Rules every implementation keeps:
+// - Errors are values (IoResult::error is a host errno, 0 on success);
+//   nothing throws, and EINTR is retried inside, never returned.
+// - A read returning 0 bytes means end of stream, and it stays ended.
+// - A write may be partial; callers loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace kiln::io {
+
+struct IoResult {
+  uint64_t value = 0;  // bytes transferred, or the length asked for
+  int error = 0;       // host errno; 0 on success
+  bool ok() const { return error == 0; }
+  static IoResult fail(int error) { return {0, error}; }
+};
+
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  virtual IoResult read(std::span<uint8_t> buffer) = 0;
+  virtual IoResult write(std::span<const uint8_t> buffer) = 0;
+  virtual IoResult flush() { return {}; }
+  // Discards up to n bytes of input; the default reads and drops them.
+  virtual IoResult skip(uint64_t n);
+  // The host descriptor behind the stream, for poll(2); -1 when there is
+  // none (the stream is then always ready).
+  virtual int pollFd() const { return -1; }
+};
+
+class Array {
+ public:
+  virtual ~Array() = default;
+  virtual IoResult readAt(std::span<uint8_t> buffer, uint64_t offset) = 0;
+  virtual IoResult writeAt(std::span<const uint8_t> buffer, uint64_t offset) = 0;
+  virtual IoResult length() = 0;
+  virtual IoResult setLength(uint64_t length) = 0;
+  virtual IoResult sync() { return {}; }
+};
+
+// A host file descriptor as a stream (stdin/stdout/stderr, pipes, sockets,
+// character devices). Owns the descriptor when `owned`.
+std::unique_ptr<Stream> fdStream(int fd, bool owned);
+
+// A host regular file as an array. Owns the descriptor.
+std::unique_ptr<Array> fileArray(int fd);
+
+// A stream view of an array with its own position (the WASI file offset,
+// Dagger's file:// handles). `append` makes every write go to the end.
+class ArrayCursor : public Stream {
+ public:
+  ArrayCursor(std::shared_ptr<Array> array, bool append) : array_(std::move(array)), append_(append) {}
+  IoResult read(std::span<uint8_t> buffer) override;
+  IoResult write(std::span<const uint8_t> buffer) override;
+  IoResult flush() override { return array_->sync(); }
+  IoResult skip(uint64_t n) override;
+  uint64_t position() const { return position_; }
+  void setPosition(uint64_t position) { position_ = position; }
+  Array& array() { return *array_; }
+
+ private:
+  std::shared_ptr<Array> array_;
+  bool append_;
+  uint64_t position_ = 0;
+};
+
+}  // namespace kiln::io
