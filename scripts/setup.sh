@@ -35,7 +35,7 @@ packages=(
   llvm-19-dev liblld-19-dev lld-19
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libtinfo-dev libncurses-dev
   # the command line and the tests
-  libcli11-dev libgtest-dev
+  libcli11-dev libgtest-dev nlohmann-json3-dev
   # WebAssembly test inputs: C through clang with wasi-libc, and WAT
   clang-19 libclang-rt-19-dev-wasm32 wasi-libc wabt
 )
