@@ -61,7 +61,17 @@ std::optional<LoadedModule> load(const std::string& path, std::string* error) {
     *error = "the compiled module has no " KILN_MODULE_SYMBOL " descriptor";
     return std::nullopt;
   }
-  return LoadedModule{handle, static_cast<const kiln_module_desc*>(symbol)};
+  const auto* desc = static_cast<const kiln_module_desc*>(symbol);
+  // The runtime checks the ABI version; a module from another Kiln release
+  // may rely on runtime behaviour this one lacks, so refuse it too.
+  if (desc->abi_version == KILN_ABI_VERSION && desc->kiln_version &&
+      std::string(desc->kiln_version) != KILN_VERSION) {
+    ::dlclose(handle);
+    *error = std::string("compiled by Kiln ") + desc->kiln_version + ", but this is Kiln " + KILN_VERSION +
+             ": compile it again with this kiln";
+    return std::nullopt;
+  }
+  return LoadedModule{handle, desc};
 }
 
 // Compiles `bytes` into a shared object, through the cache unless disabled,
@@ -99,6 +109,10 @@ LoadedModule compileAndLoad(const Options& options, std::span<const uint8_t> byt
   std::optional<LoadedModule> loaded = load(path, &error);
   if (!loaded) throw DriverError(error);
   return *loaded;
+}
+
+bool isSharedObject(std::span<const uint8_t> bytes) {
+  return bytes.size() >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F';
 }
 
 void printTrap(const Trap& trap) {
@@ -173,7 +187,17 @@ int runCommand(const Options& options) {
   std::vector<std::string> env = guestEnvironment(options);
   std::vector<uint8_t> bytes = readFile(options.input);
   std::unique_ptr<TempDir> temp;
-  LoadedModule module = compileAndLoad(options, bytes, temp);
+  LoadedModule module;
+  if (isSharedObject(bytes)) {
+    // Made earlier by `kiln compile --emit=shared`: load it as it is.
+    std::string error;
+    std::string path = options.input.find('/') == std::string::npos ? "./" + options.input : options.input;
+    std::optional<LoadedModule> loaded = load(path, &error);
+    if (!loaded) throw DriverError(options.input + ": " + error);
+    module = *loaded;
+  } else {
+    module = compileAndLoad(options, bytes, temp);
+  }
   // The object is mapped; a private copy on disk is no longer needed.
   temp.reset();
   // LLVM's signal handlers (installed to remove temporary files on a crash)
