@@ -144,7 +144,11 @@ bool linkExecutable(const std::vector<std::string>& objects, const std::string& 
   }
   addLibraryDirs(args);
   args.insert(args.end(), objects.begin(), objects.end());
-  args.insert(args.end(), {runtimeMain, runtime, "-lstdc++", "-lm", "-lpthread", "-ldl"});
+  // libstdc++ goes in statically even into dynamic executables: loading and
+  // relocating libstdc++.so costs more at startup than a whole small guest
+  // run, and the runtime uses little of it.
+  args.insert(args.end(), {runtimeMain, runtime, "--push-state", "-Bstatic", "-lstdc++", "--pop-state", "-lm",
+                           "-lpthread", "-ldl"});
   if (options.staticExecutable) {
     args.insert(args.end(), {"--start-group", "-lgcc", "-lgcc_eh", "-lc", "--end-group", toolchain::kCrtEnd,
                              toolchain::kCrtn});
