@@ -42,10 +42,7 @@ void FunctionTranslator::translate() {
   // front, and explicit-check mode reserves the maximum too), so one load
   // per call suffices and LLVM may keep it in a register across loops.
   if (!wasm_.memories.empty()) {
-    auto* load = b_.CreateAlignedLoad(mc_.ptrTy, vmctx_, llvm::Align(8), "memory_base");
-    load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-    load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
-    memoryBase_ = load;
+    memoryBase_ = loadAt(mc_.ptrTy, vmctx_, vmctx_offset::memoryBase, mc_.tbaaVmctx, "memory_base", true);
   }
 
   Control fnControl;
@@ -178,11 +175,26 @@ void FunctionTranslator::trapAlways(kiln_trap_code code) {
   b_.CreateUnreachable();
 }
 
-llvm::Value* FunctionTranslator::loadVmctxField(uint32_t offset, llvm::Type* type, const char* name) {
-  llvm::Value* addr = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, vmctx_, offset);
-  auto* load = b_.CreateAlignedLoad(type, addr, llvm::Align(8), name);
-  load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+llvm::LoadInst* FunctionTranslator::loadAt(llvm::Type* type, llvm::Value* base, uint64_t byteOffset,
+                                           llvm::MDNode* tbaa, const char* name, bool invariant) {
+  llvm::Value* addr = byteOffset ? b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, base, byteOffset) : base;
+  // Runtime structures and global cells are 8-byte aligned (kiln_val is),
+  // so a v128 cell must not be assumed 16-byte aligned.
+  llvm::Align align = std::min(mc_.llvmModule.getDataLayout().getABITypeAlign(type), llvm::Align(8));
+  llvm::LoadInst* load = b_.CreateAlignedLoad(type, addr, align, name);
+  load->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+  if (invariant) load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
   return load;
+}
+
+llvm::Value* FunctionTranslator::loadVmctxField(uint32_t offset, llvm::Type* type, const char* name) {
+  return loadAt(type, vmctx_, offset, mc_.tbaaVmctx, name);
+}
+
+std::pair<llvm::Value*, llvm::Value*> FunctionTranslator::funcCodeAndVmctx(llvm::Value* func) {
+  llvm::Value* code = loadAt(mc_.ptrTy, func, struct_offset::funcCode, mc_.tbaaVmctx, "code");
+  llvm::Value* calleeVmctx = loadAt(mc_.ptrTy, func, struct_offset::funcVmctx, mc_.tbaaVmctx, "callee_vmctx");
+  return {code, calleeVmctx};
 }
 
 llvm::Value* FunctionTranslator::zeroValue(ValType t) {

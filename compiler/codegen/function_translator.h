@@ -79,7 +79,14 @@ class FunctionTranslator {
   // Branches to a cold block that traps with `code` when `condition` holds.
   void trapIf(llvm::Value* condition, kiln_trap_code code);
   void trapAlways(kiln_trap_code code);
+  // A load of `type` at base + byteOffset (naturally aligned), tagged with
+  // its TBAA type, and marked invariant when the value never changes once
+  // the instance is set up.
+  llvm::LoadInst* loadAt(llvm::Type* type, llvm::Value* base, uint64_t byteOffset, llvm::MDNode* tbaa,
+                         const char* name, bool invariant = false);
   llvm::Value* loadVmctxField(uint32_t offset, llvm::Type* type, const char* name);
+  // The callee address and context of a kiln_func*, for an indirect call.
+  std::pair<llvm::Value*, llvm::Value*> funcCodeAndVmctx(llvm::Value* func);
   llvm::Value* boolToI32(llvm::Value* b) { return b_.CreateZExt(b, mc_.i32Ty); }
   llvm::Value* zeroValue(wasm::ValType t);
   llvm::Value* quietNaN(llvm::Value* v);

@@ -226,14 +226,8 @@ void FunctionTranslator::lowerCall(uint32_t funcIndex) {
   if (wasm_.isImportedFunc(funcIndex)) {
     // Imports go through the instance's function table: vmctx->funcs[i].
     llvm::Value* funcs = loadVmctxField(vmctx_offset::funcs, mc_.ptrTy, "funcs");
-    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(mc_.ptrTy, funcs, funcIndex);
-    auto* func = b_.CreateAlignedLoad(mc_.ptrTy, slot, llvm::Align(8), "import");
-    func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-    auto* code = b_.CreateAlignedLoad(mc_.ptrTy, func, llvm::Align(8), "code");
-    code->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-    llvm::Value* calleeVmctxAddr = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, func, struct_offset::funcVmctx);
-    auto* calleeVmctx = b_.CreateAlignedLoad(mc_.ptrTy, calleeVmctxAddr, llvm::Align(8), "callee_vmctx");
-    calleeVmctx->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+    llvm::Value* func = loadAt(mc_.ptrTy, funcs, uint64_t{funcIndex} * 8, mc_.tbaaVmctx, "import", true);
+    auto [code, calleeVmctx] = funcCodeAndVmctx(func);
     results = emitCall(type, code, calleeVmctx, sig, nullptr);
   } else {
     results = emitCall(type, nullptr, vmctx_, sig, mc_.functions[funcIndex]);
@@ -247,37 +241,19 @@ void FunctionTranslator::lowerCallIndirect(uint32_t typeIndex, uint32_t tableInd
   llvm::Value* index = pop();
   const wasm::FuncType& sig = wasm_.types[typeIndex];
   llvm::Value* tables = loadVmctxField(vmctx_offset::tables, mc_.ptrTy, "tables");
-  auto* table = b_.CreateAlignedLoad(mc_.ptrTy, b_.CreateConstInBoundsGEP1_64(mc_.ptrTy, tables, tableIndex),
-                                     llvm::Align(8), "table");
-  table->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-  auto* size = b_.CreateAlignedLoad(
-      mc_.i32Ty, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, table, struct_offset::tableSize), llvm::Align(4),
-      "table_size");
-  size->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+  llvm::Value* table = loadAt(mc_.ptrTy, tables, uint64_t{tableIndex} * 8, mc_.tbaaVmctx, "table", true);
+  llvm::Value* size = loadAt(mc_.i32Ty, table, struct_offset::tableSize, mc_.tbaaTable, "table_size");
   trapIf(b_.CreateICmpUGE(index, size), KILN_TRAP_UNDEFINED_ELEMENT);
-  auto* elements = b_.CreateAlignedLoad(mc_.ptrTy, table, llvm::Align(8), "elements");
-  elements->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+  llvm::Value* elements = loadAt(mc_.ptrTy, table, struct_offset::tableElements, mc_.tbaaTable, "elements");
   auto* func = b_.CreateAlignedLoad(
-      mc_.ptrTy, b_.CreateInBoundsGEP(mc_.ptrTy, elements, b_.CreateZExt(index, mc_.i64Ty)), llvm::Align(8),
-      "func");
+      mc_.ptrTy, b_.CreateInBoundsGEP(mc_.ptrTy, elements, b_.CreateZExt(index, mc_.i64Ty)), llvm::Align(8), "func");
   func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
   trapIf(b_.CreateIsNull(func), KILN_TRAP_INDIRECT_CALL_NULL);
   llvm::Value* typeIds = loadVmctxField(vmctx_offset::typeIds, mc_.ptrTy, "type_ids");
-  auto* expected = b_.CreateAlignedLoad(mc_.i32Ty, b_.CreateConstInBoundsGEP1_64(mc_.i32Ty, typeIds, typeIndex),
-                                        llvm::Align(4), "expected_type");
-  expected->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-  expected->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
-  auto* actual = b_.CreateAlignedLoad(
-      mc_.i32Ty, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, func, struct_offset::funcTypeId), llvm::Align(4),
-      "actual_type");
-  actual->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  llvm::Value* expected = loadAt(mc_.i32Ty, typeIds, uint64_t{typeIndex} * 4, mc_.tbaaVmctx, "expected_type", true);
+  llvm::Value* actual = loadAt(mc_.i32Ty, func, struct_offset::funcTypeId, mc_.tbaaVmctx, "actual_type");
   trapIf(b_.CreateICmpNE(expected, actual), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
-  auto* code = b_.CreateAlignedLoad(mc_.ptrTy, func, llvm::Align(8), "code");
-  code->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-  auto* calleeVmctx = b_.CreateAlignedLoad(
-      mc_.ptrTy, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, func, struct_offset::funcVmctx), llvm::Align(8),
-      "callee_vmctx");
-  calleeVmctx->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
+  auto [code, calleeVmctx] = funcCodeAndVmctx(func);
   for (llvm::Value* v : emitCall(mc_.functionTypeOf(typeIndex), code, calleeVmctx, sig, nullptr)) push(v);
 }
 

@@ -7,11 +7,8 @@ namespace kiln::codegen {
 using wasm::Opcode;
 
 llvm::Value* FunctionTranslator::memorySizeBytes() {
-  llvm::Value* memory = loadVmctxField(vmctx_offset::memory, mc_.ptrTy, "memory");
-  auto* size = b_.CreateAlignedLoad(mc_.i64Ty, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, memory, struct_offset::memorySize),
-                                    llvm::Align(8), "memory_size");
-  size->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-  return size;
+  llvm::Value* memory = loadAt(mc_.ptrTy, vmctx_, vmctx_offset::memory, mc_.tbaaVmctx, "memory", true);
+  return loadAt(mc_.i64Ty, memory, struct_offset::memorySize, mc_.tbaaVmctx, "memory_size");
 }
 
 // The host address of a wasm access. The 32-bit address is zero-extended

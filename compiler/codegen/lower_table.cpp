@@ -18,10 +18,7 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
     case Opcode::RefIsNull: push(boolToI32(b_.CreateIsNull(pop()))); return true;
     case Opcode::RefFunc: {
       llvm::Value* funcs = loadVmctxField(vmctx_offset::funcs, ptr, "funcs");
-      auto* func = b_.CreateAlignedLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, funcs, instr.index), llvm::Align(8),
-                                        "funcref");
-      func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-      push(func);
+      push(loadAt(ptr, funcs, uint64_t{instr.index} * 8, mc_.tbaaVmctx, "funcref", true));
       return true;
     }
     case Opcode::TableGet: {
@@ -38,12 +35,8 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
     }
     case Opcode::TableSize: {
       llvm::Value* tables = loadVmctxField(vmctx_offset::tables, ptr, "tables");
-      auto* table = b_.CreateAlignedLoad(ptr, b_.CreateConstInBoundsGEP1_64(ptr, tables, instr.index), llvm::Align(8));
-      table->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-      auto* size = b_.CreateAlignedLoad(i32, b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, table, struct_offset::tableSize),
-                                        llvm::Align(4), "table_size");
-      size->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
-      push(size);
+      llvm::Value* table = loadAt(ptr, tables, uint64_t{instr.index} * 8, mc_.tbaaVmctx, "table", true);
+      push(loadAt(i32, table, struct_offset::tableSize, mc_.tbaaTable, "table_size"));
       return true;
     }
     case Opcode::TableGrow: {

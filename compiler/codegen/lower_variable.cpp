@@ -20,19 +20,9 @@ bool FunctionTranslator::lowerVariable(const wasm::Instr& instr) {
       const wasm::GlobalType& gt = wasm_.globals[instr.index].type;
       llvm::Type* type = mc_.valType(gt.type);
       llvm::Value* cell = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, vmctx_, mc_.globalOffsets[instr.index]);
-      if (wasm_.isImportedGlobal(instr.index)) {
-        auto* load = b_.CreateAlignedLoad(mc_.ptrTy, cell, llvm::Align(8), "global_cell");
-        load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaVmctx);
-        load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
-        cell = load;
-      }
+      if (wasm_.isImportedGlobal(instr.index)) cell = loadAt(mc_.ptrTy, cell, 0, mc_.tbaaVmctx, "global_cell", true);
       if (instr.op == Opcode::GlobalGet) {
-        auto* load = b_.CreateAlignedLoad(type, cell, llvm::Align(8), "global");
-        load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaGlobal);
-        if (!gt.isMutable) {
-          load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
-        }
-        push(load);
+        push(loadAt(type, cell, 0, mc_.tbaaGlobal, "global", !gt.isMutable));
       } else {
         auto* store = b_.CreateAlignedStore(pop(), cell, llvm::Align(8));
         store->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaGlobal);
