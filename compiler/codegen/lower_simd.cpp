@@ -6,13 +6,14 @@
 // works on and its result back. The bitcasts cost nothing in machine code.
 //
 // Semantics that LLVM's generic operations do not give for free:
-//  - f32x4/f64x2 min/max are IEEE 754-2019 minimum/maximum (llvm.minimum/
-//    maximum) with every NaN result quieted (x86's lowering returns a
-//    signalling NaN operand as is); pmin/pmax are plain selects.
+//  - f32x4/f64x2 min/max are IEEE 754-2019 minimum/maximum (NaN
+//    propagates, -0 < +0), built from selects x86 matches to minps/maxps;
+//    pmin/pmax are plain selects that pass NaNs through.
 //  - Float arithmetic with a constant operand is quieted lane-wise, as in
 //    lower_numeric.cpp: LLVM folds x*1, x+(-0), x/1 ... to x.
-//  - Out-of-range i8x16.swizzle indices give 0, shift counts are taken
-//    modulo the lane width, comparisons give all-ones lanes.
+//  - trunc_sat clamps before converting (llvm.fpto[su]i.sat is scalarised
+//    on x86), out-of-range i8x16.swizzle indices give 0, shift counts are
+//    taken modulo the lane width, comparisons give all-ones lanes.
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/function_translator.h"
@@ -174,11 +175,62 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
     push(vb.v128(result));
     return true;
   };
-  auto minMax = [&](Lane l, ID id) {
+  // IEEE 754-2019 minimum/maximum. x86's minps/maxps compute `x < y ? x :
+  // y` (`x > y ? x : y`), returning the second operand for NaNs and for
+  // zeros of either sign. Computed in both operand orders, the two agree
+  // except on zeros of different signs, where OR (min) or AND (max) of the
+  // bits gives -0 or +0. Lanes with a NaN operand become the canonical NaN,
+  // which wasm allows for any NaN input. (llvm.minimum/maximum plus
+  // quieting takes twice as many instructions.)
+  auto minMax = [&](Lane l, bool isMin) {
     return binary(l, [&](llvm::Value* x, llvm::Value* y) {
-      return vb.quietNaN(vb.intrinsic(id, {x->getType()}, {x, y}));
+      P p = isMin ? P::FCMP_OLT : P::FCMP_OGT;
+      llvm::Value* xy = b_.CreateSelect(b_.CreateFCmp(p, x, y), x, y);
+      llvm::Value* yx = b_.CreateSelect(b_.CreateFCmp(p, y, x), y, x);
+      llvm::Type* intTy = llvm::VectorType::getInteger(llvm::cast<llvm::VectorType>(x->getType()));
+      llvm::Value* xyBits = b_.CreateBitCast(xy, intTy);
+      llvm::Value* yxBits = b_.CreateBitCast(yx, intTy);
+      llvm::Value* merged = b_.CreateBitCast(isMin ? b_.CreateOr(xyBits, yxBits) : b_.CreateAnd(xyBits, yxBits),
+                                             x->getType());
+      llvm::Value* nan = l == Lane::F32 ? constF32(0x7fc00000u) : constF64(0x7ff8000000000000ull);
+      llvm::Value* canonical = b_.CreateVectorSplat(VecBuilder::laneCount(l), nan);
+      return b_.CreateSelect(b_.CreateFCmpUNO(x, y), canonical, merged);
     });
   };
+  // Saturating float-to-int, lane-wise: NaN gives 0, out-of-range values
+  // the nearest bound. llvm.fpto[su]i.sat is scalarised on x86; clamping
+  // into range first lets a plain fpto[su]i select cvttps2dq/cvttpd2dq.
+  auto truncSatLanes = [&](llvm::Value* v, bool isSigned) -> llvm::Value* {
+    llvm::Type* t = v->getType();
+    auto* vt = llvm::cast<llvm::FixedVectorType>(t);
+    auto* intTy = llvm::FixedVectorType::get(mc_.i32Ty, vt->getNumElements());
+    auto fconst = [&](double d) { return llvm::ConstantFP::get(t, d); };
+    llvm::Value* x = b_.CreateSelect(b_.CreateFCmpORD(v, v), v, llvm::Constant::getNullValue(t));
+    llvm::Value* lower = fconst(isSigned ? -2147483648.0 : 0.0);
+    x = b_.CreateSelect(b_.CreateFCmpOLT(x, lower), lower, x);
+    if (t->getScalarType()->isDoubleTy()) {
+      // Both bounds are exact doubles: clamping is saturating.
+      llvm::Value* upper = fconst(isSigned ? 2147483647.0 : 4294967295.0);
+      x = b_.CreateSelect(b_.CreateFCmpOGT(x, upper), upper, x);
+      return isSigned ? b_.CreateFPToSI(x, intTy) : b_.CreateFPToUI(x, intTy);
+    }
+    // No float lies between the largest in-range one and 2^31 (2^32):
+    // lanes at or above that give the maximum integer.
+    llvm::Value* tooBig = b_.CreateFCmpOGE(x, fconst(isSigned ? 2147483648.0 : 4294967296.0));
+    llvm::Value* largest = fconst(isSigned ? 2147483520.0 : 4294967040.0);
+    x = b_.CreateSelect(b_.CreateFCmpOGT(x, largest), largest, x);
+    llvm::Value* r = isSigned ? b_.CreateFPToSI(x, intTy) : b_.CreateFPToUI(x, intTy);
+    llvm::Value* maxInt = llvm::ConstantInt::get(intTy, isSigned ? 0x7fffffffu : 0xffffffffu);
+    return b_.CreateSelect(tooBig, maxInt, r);
+  };
+  auto truncSat = [&](Lane from, bool isSigned) {
+    return unary(from, [&](llvm::Value* v) -> llvm::Value* {
+      // f64x2 gives two lanes; the upper two are zero.
+      if (from == Lane::F64) return vb.withZeroHigh(truncSatLanes(v, isSigned));
+      return truncSatLanes(v, isSigned);
+    });
+  };
+
   // Shift counts are taken modulo the lane width.
   auto shift = [&](Lane l, llvm::Instruction::BinaryOps op) {
     llvm::Value* count = pop();
@@ -240,8 +292,8 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
       llvm::Type* t = both->getType();
       llvm::Value* clamped = vb.intrinsic(llvm::Intrinsic::smax, {t}, {both, vb.splat(t, lo)});
       clamped = vb.intrinsic(llvm::Intrinsic::smin, {t}, {clamped, vb.splat(t, hi)});
-      auto* narrowTy = llvm::FixedVectorType::get(b_.getIntNTy(bits), llvm::cast<llvm::FixedVectorType>(t)->getNumElements());
-      return b_.CreateTrunc(clamped, narrowTy);
+      unsigned n = llvm::cast<llvm::FixedVectorType>(t)->getNumElements();
+      return b_.CreateTrunc(clamped, llvm::FixedVectorType::get(b_.getIntNTy(bits), n));
     });
   };
   auto extendHalf = [&](Lane from, bool high, bool isSigned) {
@@ -268,7 +320,9 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
   };
   auto absInt = [&](Lane l) {
     // is_int_min_poison = false: abs(INT_MIN) is INT_MIN in wasm.
-    return unary(l, [&](llvm::Value* v) { return vb.intrinsic(llvm::Intrinsic::abs, {v->getType()}, {v, b_.getFalse()}); });
+    return unary(l, [&](llvm::Value* v) {
+      return vb.intrinsic(llvm::Intrinsic::abs, {v->getType()}, {v, b_.getFalse()});
+    });
   };
   auto negInt = [&](Lane l) { return unary(l, [&](llvm::Value* v) { return b_.CreateNeg(v); }); };
 
@@ -606,10 +660,10 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
     case Opcode::F64x2Mul: return floatArith(Lane::F64, BO::FMul);
     case Opcode::F32x4Div: return floatArith(Lane::F32, BO::FDiv);
     case Opcode::F64x2Div: return floatArith(Lane::F64, BO::FDiv);
-    case Opcode::F32x4Min: return minMax(Lane::F32, I::minimum);
-    case Opcode::F64x2Min: return minMax(Lane::F64, I::minimum);
-    case Opcode::F32x4Max: return minMax(Lane::F32, I::maximum);
-    case Opcode::F64x2Max: return minMax(Lane::F64, I::maximum);
+    case Opcode::F32x4Min: return minMax(Lane::F32, true);
+    case Opcode::F64x2Min: return minMax(Lane::F64, true);
+    case Opcode::F32x4Max: return minMax(Lane::F32, false);
+    case Opcode::F64x2Max: return minMax(Lane::F64, false);
     // pmin is y < x ? y : x and pmax x < y ? y : x: NaNs pass through as is.
     case Opcode::F32x4Pmin: case Opcode::F64x2Pmin:
       return binary(instr.op == Opcode::F32x4Pmin ? Lane::F32 : Lane::F64, [&](llvm::Value* x, llvm::Value* y) {
@@ -621,19 +675,10 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
       });
 
     // ---- conversions ----
-    case Opcode::I32x4TruncSatF32x4S:
-    case Opcode::I32x4TruncSatF32x4U:
-      return unary(Lane::F32, [&](llvm::Value* v) {
-        ID id = instr.op == Opcode::I32x4TruncSatF32x4S ? I::fptosi_sat : I::fptoui_sat;
-        return vb.intrinsic(id, {vb.type(Lane::I32), v->getType()}, {v});
-      });
-    case Opcode::I32x4TruncSatF64x2SZero:
-    case Opcode::I32x4TruncSatF64x2UZero:
-      return unary(Lane::F64, [&](llvm::Value* v) {
-        ID id = instr.op == Opcode::I32x4TruncSatF64x2SZero ? I::fptosi_sat : I::fptoui_sat;
-        auto* to = llvm::FixedVectorType::get(mc_.i32Ty, 2);
-        return vb.withZeroHigh(vb.intrinsic(id, {to, v->getType()}, {v}));
-      });
+    case Opcode::I32x4TruncSatF32x4S: return truncSat(Lane::F32, true);
+    case Opcode::I32x4TruncSatF32x4U: return truncSat(Lane::F32, false);
+    case Opcode::I32x4TruncSatF64x2SZero: return truncSat(Lane::F64, true);
+    case Opcode::I32x4TruncSatF64x2UZero: return truncSat(Lane::F64, false);
     case Opcode::F32x4ConvertI32x4S:
       return unary(Lane::I32, [&](llvm::Value* v) { return b_.CreateSIToFP(v, vb.type(Lane::F32)); });
     case Opcode::F32x4ConvertI32x4U:
