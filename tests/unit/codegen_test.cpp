@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "codegen/codegen.h"
+#include "codegen_test_util.h"
 #include "codegen/module_context.h"
 #include "kiln/abi.h"
 
@@ -21,49 +22,8 @@ using wasm::Instr;
 using wasm::Opcode;
 using wasm::ValType;
 
-Instr op(Opcode o, uint32_t index = 0, uint64_t value = 0) {
-  Instr i;
-  i.op = o;
-  i.index = index;
-  i.value = value;
-  return i;
-}
-
-// A module with one type, one function built from `code`, exported as "f".
-wasm::Module oneFunction(wasm::FuncType type, std::vector<Instr> code, std::vector<ValType> locals = {}) {
-  wasm::Module m;
-  m.types.push_back(std::move(type));
-  m.funcTypes.push_back(0);
-  wasm::FunctionBody body;
-  body.locals = std::move(locals);
-  body.code = std::move(code);
-  m.bodies.push_back(std::move(body));
-  m.exports.push_back({"f", wasm::ExternKind::Func, 0});
-  m.funcNames[0] = "f";
-  return m;
-}
-
-struct Compiled {
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::TargetMachine> target;
-  std::unique_ptr<llvm::Module> module;
-  std::string ir() const {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    module->print(os, nullptr);
-    return os.str();
-  }
-};
-
-std::unique_ptr<Compiled> compile(const wasm::Module& m, int optLevel) {
-  auto c = std::make_unique<Compiled>();
-  codegen::Options options;
-  options.optLevel = optLevel;
-  c->target = codegen::createTargetMachine(options);
-  c->module = codegen::translateModule(m, c->context, *c->target, options);
-  codegen::optimizeModule(*c->module, *c->target, options);
-  return c;
-}
+using test_util::compile;
+using test_util::op;
 
 TEST(CodegenLayout, VmctxOffsetsMatchAbiHeader) {
   EXPECT_EQ(codegen::vmctx_offset::memoryBase, offsetof(kiln_vmctx, memory_base));

@@ -16,6 +16,7 @@
 #include <regex>
 
 #include "codegen/codegen.h"
+#include "codegen_test_util.h"
 #include "wasm/instruction.h"
 #include "wasm/module.h"
 
@@ -28,35 +29,8 @@ using wasm::ValType;
 
 using Bytes = std::array<uint8_t, 16>;
 
-Instr op(Opcode o, uint32_t index = 0, uint64_t value = 0) {
-  Instr i;
-  i.op = o;
-  i.index = index;
-  i.value = value;
-  return i;
-}
-
-struct Compiled {
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::TargetMachine> target;
-  std::unique_ptr<llvm::Module> module;
-  std::string ir() const {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    module->print(os, nullptr);
-    return os.str();
-  }
-};
-
-std::unique_ptr<Compiled> compile(const wasm::Module& m, int optLevel) {
-  auto c = std::make_unique<Compiled>();
-  codegen::Options options;
-  options.optLevel = optLevel;
-  c->target = codegen::createTargetMachine(options);
-  c->module = codegen::translateModule(m, c->context, *c->target, options);
-  codegen::optimizeModule(*c->module, *c->target, options);
-  return c;
-}
+using test_util::compile;
+using test_util::op;
 
 // Builds a module function by function; every function is exported.
 struct ModuleBuilder {
