@@ -25,6 +25,20 @@ using wasm::ValType;
 using test_util::compile;
 using test_util::op;
 
+// A module with one type, one function built from `code`, exported as "f".
+wasm::Module oneFunction(wasm::FuncType type, std::vector<Instr> code, std::vector<ValType> locals = {}) {
+  wasm::Module m;
+  m.types.push_back(std::move(type));
+  m.funcTypes.push_back(0);
+  wasm::FunctionBody body;
+  body.locals = std::move(locals);
+  body.code = std::move(code);
+  m.bodies.push_back(std::move(body));
+  m.exports.push_back({"f", wasm::ExternKind::Func, 0});
+  m.funcNames[0] = "f";
+  return m;
+}
+
 TEST(CodegenLayout, VmctxOffsetsMatchAbiHeader) {
   EXPECT_EQ(codegen::vmctx_offset::memoryBase, offsetof(kiln_vmctx, memory_base));
   EXPECT_EQ(codegen::vmctx_offset::memory, offsetof(kiln_vmctx, memory));
