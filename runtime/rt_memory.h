@@ -12,8 +12,13 @@
 
 namespace kiln::rt {
 
-// The runtime's cap on any memory: 65536 pages (4 GiB), wasm32's limit.
-constexpr uint64_t kMaxMemoryPages = 65536;
+// The runtime's cap on any memory: 65535 pages (4 GiB - 64 KiB), one page
+// short of wasm32's limit; growing past it fails (memory.grow returns -1),
+// which the spec permits. The compiler relies on it: after a successful
+// access at address X, X + C cannot wrap around 2^32 for any C <= 64 KiB,
+// so such additions are marked no-unsigned-wrap and LLVM can analyse (and
+// vectorize) loops over linear memory. See docs/architecture.md.
+constexpr uint64_t kMaxMemoryPages = 65535;
 
 class Memory {
  public:

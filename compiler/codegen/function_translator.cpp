@@ -31,6 +31,7 @@ void FunctionTranslator::translate() {
   for (size_t i = 0; i < localTypes_.size(); ++i) {
     locals_.push_back(b_.CreateAlloca(mc_.valType(localTypes_[i]), nullptr, "local" + std::to_string(i)));
   }
+  localVersion_.assign(localTypes_.size(), 0);
   for (size_t i = 0; i < type_.params.size(); ++i) b_.CreateStore(fn_->getArg(i + 1), locals_[i]);
   for (size_t i = type_.params.size(); i < localTypes_.size(); ++i) {
     b_.CreateStore(zeroValue(localTypes_[i]), locals_[i]);
@@ -136,6 +137,16 @@ void FunctionTranslator::lowerInstr(const wasm::Instr& instr) {
 }
 
 // ---- helpers ----------------------------------------------------------------
+
+void FunctionTranslator::noteAccess(llvm::Value* address) {
+  auto it = valueSource_.find(address);
+  if (it != valueSource_.end() && localVersion_[it->second.first] == it->second.second) accessed_.insert(it->second);
+}
+
+bool FunctionTranslator::provenInBounds(llvm::Value* address) const {
+  auto it = valueSource_.find(address);
+  return it != valueSource_.end() && accessed_.count(it->second);
+}
 
 llvm::Value* FunctionTranslator::pop() {
   llvm::Value* v = stack_.back();

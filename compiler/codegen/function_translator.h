@@ -8,6 +8,8 @@
 #include <llvm/IR/IRBuilder.h>
 
 #include <array>
+#include <set>
+#include <unordered_map>
 #include <vector>
 
 #include "codegen/module_context.h"
@@ -15,6 +17,9 @@
 namespace kiln::codegen {
 
 class FunctionTranslator {
+  // A local's value between two assignments: (local index, version).
+  using LocalValue = std::pair<uint32_t, uint32_t>;
+
  public:
   FunctionTranslator(ModuleContext& mc, uint32_t funcIndex);
   void translate();
@@ -33,6 +38,7 @@ class FunctionTranslator {
     std::vector<llvm::Value*> ifParams;        // If: the params, for the else arm
     size_t stackHeight = 0;                    // operand stack height below the params
     bool unreachable = false;                  // the rest of this block is dead code
+    std::set<LocalValue> accessedAtStart;      // accessed_ when the block began
   };
 
   // ---- dispatch -----------------------------------------------------------
@@ -114,6 +120,19 @@ class FunctionTranslator {
   std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
   bool nextIsDrop_ = false; // the instruction after the current one is `drop`
+
+  // Addresses known to lie at least 64 KiB below 2^32 (see rt_memory.h):
+  // local values that were used as a memory address by an access that
+  // dominates the current point (and so did not trap). `x + c` for such an
+  // x and a constant c <= 64 KiB cannot wrap, and gets `nuw`, which lets
+  // SCEV see pointer induction variables as affine and vectorize loops.
+  std::vector<uint32_t> localVersion_;
+  uint32_t nextVersion_ = 0;
+  std::unordered_map<llvm::Value*, LocalValue> valueSource_;  // i32 values read from a local
+  std::set<LocalValue> accessed_;
+  void noteAccess(llvm::Value* address);
+  bool provenInBounds(llvm::Value* address) const;
+  void assignLocal(uint32_t index) { localVersion_[index] = ++nextVersion_; }
 };
 
 }  // namespace kiln::codegen

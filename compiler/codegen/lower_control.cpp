@@ -59,6 +59,7 @@ void FunctionTranslator::lowerBlock(const wasm::Instr& instr) {
   c.stackHeight = stack_.size() - c.params.size();
   c.endBlock = newBlock("block_end");
   c.endPhis = makePhis(c.endBlock, c.results);
+  c.accessedAtStart = accessed_;
   controls_.push_back(std::move(c));
 }
 
@@ -76,6 +77,11 @@ void FunctionTranslator::lowerLoop(const wasm::Instr& instr) {
   b_.SetInsertPoint(c.loopHeader);
   stack_.resize(c.stackHeight);
   for (llvm::PHINode* phi : c.loopPhis) push(phi);
+  c.accessedAtStart = accessed_;
+  // The header joins the back edges: a local's value there may come from
+  // the end of the previous iteration, so facts about earlier values of
+  // locals do not carry in.
+  for (size_t i = 0; i < localVersion_.size(); ++i) assignLocal(static_cast<uint32_t>(i));
   controls_.push_back(std::move(c));
 }
 
@@ -92,6 +98,7 @@ void FunctionTranslator::lowerIf(const wasm::Instr& instr) {
   c.endPhis = makePhis(c.endBlock, c.results);
   b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), thenBlock, c.elseBlock);
   b_.SetInsertPoint(thenBlock);
+  c.accessedAtStart = accessed_;
   controls_.push_back(std::move(c));
 }
 
@@ -106,6 +113,7 @@ void FunctionTranslator::lowerElse() {
   b_.SetInsertPoint(c.elseBlock);
   c.elseBlock = nullptr;
   c.unreachable = false;
+  accessed_ = c.accessedAtStart;  // the else arm is not dominated by the then arm
 }
 
 void FunctionTranslator::lowerEnd() {
@@ -128,6 +136,8 @@ void FunctionTranslator::lowerEnd() {
 
   Control done = std::move(c);
   controls_.pop_back();
+  // Only what held before the block dominates its end (branches join there).
+  accessed_ = std::move(done.accessedAtStart);
   b_.SetInsertPoint(done.endBlock);
 
   if (done.kind == Control::Kind::Function) {

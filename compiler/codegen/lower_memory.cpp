@@ -16,6 +16,8 @@ llvm::Value* FunctionTranslator::memorySizeBytes() {
 // added in 64 bits, so base + address + offset stays inside the 8 GiB
 // reservation; beyond the committed size the guard pages fault.
 llvm::Value* FunctionTranslator::linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize) {
+  // Once this access has not trapped, `address` is in bounds for what follows.
+  noteAccess(address);
   llvm::Value* effective = b_.CreateZExt(address, mc_.i64Ty);
   if (offset) effective = b_.CreateAdd(effective, b_.getInt64(offset), "", /*HasNUW=*/true);
   if (mc_.options.explicitBoundsChecks) {

@@ -60,7 +60,16 @@ bool FunctionTranslator::lowerNumeric(const wasm::Instr& instr) {
       llvm::Value* zero = llvm::ConstantInt::get(l->getType(), 0);
       llvm::Value* minusOne = llvm::ConstantInt::get(l->getType(), -1, true);
       switch (op) {
-        case IntOp::Add: return b_.CreateAdd(l, r);
+        case IntOp::Add: {
+          // address + small constant after an access at that address: no
+          // wrap (see provenInBounds).
+          auto smallConstant = [](llvm::Value* v) {
+            auto* c = llvm::dyn_cast<llvm::ConstantInt>(v);
+            return c && c->getBitWidth() == 32 && c->getZExtValue() <= 65536;
+          };
+          bool noWrap = (smallConstant(r) && provenInBounds(l)) || (smallConstant(l) && provenInBounds(r));
+          return b_.CreateAdd(l, r, "", /*HasNUW=*/noWrap);
+        }
         case IntOp::Sub: return b_.CreateSub(l, r);
         case IntOp::Mul: return b_.CreateMul(l, r);
         case IntOp::And: return b_.CreateAnd(l, r);

@@ -10,11 +10,20 @@ bool FunctionTranslator::lowerVariable(const wasm::Instr& instr) {
   switch (instr.op) {
     case Opcode::LocalGet: {
       llvm::AllocaInst* slot = locals_[instr.index];
-      push(b_.CreateLoad(slot->getAllocatedType(), slot));
+      llvm::Value* value = b_.CreateLoad(slot->getAllocatedType(), slot);
+      if (localTypes_[instr.index] == wasm::ValType::I32) valueSource_[value] = {instr.index, localVersion_[instr.index]};
+      push(value);
       return true;
     }
-    case Opcode::LocalSet: b_.CreateStore(pop(), locals_[instr.index]); return true;
-    case Opcode::LocalTee: b_.CreateStore(top(), locals_[instr.index]); return true;
+    case Opcode::LocalSet:
+      b_.CreateStore(pop(), locals_[instr.index]);
+      assignLocal(instr.index);
+      return true;
+    case Opcode::LocalTee:
+      b_.CreateStore(top(), locals_[instr.index]);
+      assignLocal(instr.index);
+      if (localTypes_[instr.index] == wasm::ValType::I32) valueSource_[top()] = {instr.index, localVersion_[instr.index]};
+      return true;
     case Opcode::GlobalGet:
     case Opcode::GlobalSet: {
       const wasm::GlobalType& gt = wasm_.globals[instr.index].type;

@@ -141,6 +141,27 @@ TEST(Codegen, DeadCodeAfterBranchIsSkipped) {
   EXPECT_EQ(c->ir().find("kiln_rt_trap"), std::string::npos) << c->ir();
 }
 
+// After an access at x, x + 8 cannot wrap (memories stay below 4 GiB - 64
+// KiB), which is what lets LLVM vectorize pointer loops; without the access,
+// nothing is assumed.
+TEST(Codegen, AddressIncrementAfterAccessIsNoWrap) {
+  auto module = [](bool accessFirst) {
+    std::vector<Instr> code;
+    if (accessFirst) {
+      Instr load = op(Opcode::I32Load);
+      code = {op(Opcode::LocalGet, 0), load, op(Opcode::Drop)};
+    }
+    for (Instr i : {op(Opcode::LocalGet, 0), op(Opcode::I32Const, 0, 8), op(Opcode::I32Add), op(Opcode::End)}) {
+      code.push_back(i);
+    }
+    wasm::Module m = oneFunction({{ValType::I32}, {ValType::I32}}, code);
+    m.memories.push_back({{1, std::nullopt}});
+    return m;
+  };
+  EXPECT_NE(compile(module(true), 0)->ir().find("add nuw i32"), std::string::npos);
+  EXPECT_EQ(compile(module(false), 0)->ir().find("add nuw"), std::string::npos);
+}
+
 TEST(Codegen, UnknownCpuIsAClearError) {
   codegen::Options options;
   options.cpu = "no-such-cpu";
