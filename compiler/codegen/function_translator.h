@@ -96,6 +96,11 @@ class FunctionTranslator {
   llvm::Value* boolToI32(llvm::Value* b) { return b_.CreateZExt(b, mc_.i32Ty); }
   llvm::Value* zeroValue(wasm::ValType t);
   llvm::Value* quietNaN(llvm::Value* v);
+  // Whether `operand`, seen as `type` (a float or float vector type), is a
+  // constant that lets LLVM fold an fadd/fsub/fmul/fdiv to its other operand
+  // or its negation (+-0 and +-1, in any lane): such a fold would skip the
+  // quieting of a signalling NaN that wasm requires.
+  static bool isFoldableIdentity(llvm::Value* operand, llvm::Type* type);
   llvm::Value* constF32(uint32_t bits);
   llvm::Value* constF64(uint64_t bits);
   llvm::Value* callIntrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> types,

@@ -1,6 +1,7 @@
 // Integer and float operators and conversions, with exact wasm semantics:
 // trapping division and float-to-int, masked shift counts, IEEE 754-2019
 // minimum/maximum, round-half-even `nearest`.
+#include <llvm/Analysis/ConstantFolding.h>
 #include <llvm/IR/Intrinsics.h>
 
 #include "codegen/function_translator.h"
@@ -40,12 +41,13 @@ bool FunctionTranslator::lowerNumeric(const wasm::Instr& instr) {
     return binary([&](llvm::Value* l, llvm::Value* r) { return callIntrinsic(id, {l->getType()}, {l, r}); });
   };
   // LLVM folds x+(-0), x-0, -0-x, x*1, x*-1, x/1, x/-1 to x or -x, which
-  // leaves a signalling NaN unquieted; wasm wants an arithmetic NaN. Only a
-  // constant operand enables those folds, so only then quiet the result.
+  // leaves a signalling NaN unquieted; wasm wants an arithmetic NaN. Only
+  // those constants enable the folds, so only then quiet the result (other
+  // constants, like the 0.2 of a stencil, cost nothing extra).
   auto floatArith = [&](auto&& fn) {
     return binary([&](llvm::Value* l, llvm::Value* r) {
       llvm::Value* result = fn(l, r);
-      if (llvm::isa<llvm::ConstantFP>(l) || llvm::isa<llvm::ConstantFP>(r)) result = quietNaN(result);
+      if (isFoldableIdentity(l, l->getType()) || isFoldableIdentity(r, r->getType())) result = quietNaN(result);
       return result;
     });
   };
@@ -182,6 +184,27 @@ bool FunctionTranslator::lowerNumeric(const wasm::Instr& instr) {
     case Opcode::F32Copysign: case Opcode::F64Copysign: return intrinsic2(llvm::Intrinsic::copysign);
     default: return false;
   }
+}
+
+bool FunctionTranslator::isFoldableIdentity(llvm::Value* operand, llvm::Type* type) {
+  while (auto* cast = llvm::dyn_cast<llvm::BitCastInst>(operand)) operand = cast->getOperand(0);
+  auto* constant = llvm::dyn_cast<llvm::Constant>(operand);
+  if (!constant) return false;
+  if (constant->getType() != type) {
+    constant = llvm::ConstantFoldCastOperand(llvm::Instruction::BitCast, constant, type, llvm::DataLayout(""));
+    if (!constant) return true;  // cannot tell: be safe
+  }
+  auto identity = [](const llvm::Constant* c) {
+    auto* fp = llvm::dyn_cast_or_null<llvm::ConstantFP>(c);
+    return !fp || fp->isZero() || fp->isExactlyValue(1.0) || fp->isExactlyValue(-1.0);
+  };
+  if (auto* vectorTy = llvm::dyn_cast<llvm::FixedVectorType>(type)) {
+    for (unsigned i = 0; i < vectorTy->getNumElements(); ++i) {
+      if (identity(constant->getAggregateElement(i))) return true;
+    }
+    return false;
+  }
+  return identity(constant);
 }
 
 // NaN ? NaN with the quiet bit set : value. LLVM cannot fold this away

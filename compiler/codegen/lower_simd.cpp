@@ -130,11 +130,6 @@ struct VecBuilder {
   }
 };
 
-bool isConstantOperand(llvm::Value* v) {
-  while (auto* cast = llvm::dyn_cast<llvm::BitCastInst>(v)) v = cast->getOperand(0);
-  return llvm::isa<llvm::Constant>(v);
-}
-
 }  // namespace
 
 bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
@@ -169,7 +164,7 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
   auto floatArith = [&](Lane l, llvm::Instruction::BinaryOps op) {
     llvm::Value* rhs = pop();
     llvm::Value* lhs = pop();
-    bool constant = isConstantOperand(lhs) || isConstantOperand(rhs);
+    bool constant = isFoldableIdentity(lhs, vb.type(l)) || isFoldableIdentity(rhs, vb.type(l));
     llvm::Value* result = b_.CreateBinOp(op, vb.as(lhs, l), vb.as(rhs, l));
     if (constant) result = vb.quietNaN(result);
     push(vb.v128(result));
