@@ -6,6 +6,20 @@
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static signed char inverse[256];
 
+/* Our own comparison (libc's memcmp differs between glibc and wasi-libc). */
+static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n) {
+  uint64_t diff = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    memcpy(&x, a + i, 8);
+    memcpy(&y, b + i, 8);
+    diff |= x ^ y;
+  }
+  for (; i < n; i++) diff |= (uint64_t)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 static size_t encode(const unsigned char *in, size_t n, char *out) {
   char *o = out;
   size_t i = 0;
@@ -78,7 +92,7 @@ int main(int argc, char **argv) {
     size_t n = size - (size_t)(round % 3); /* all three padding cases */
     size_t tn = encode(data, n, text);
     size_t bn = decode(text, tn, back);
-    if (bn != n || memcmp(back, data, n) != 0) {
+    if (bn != n || !same_bytes(back, data, n)) {
       printf("round trip failed in round %ld\n", round);
       return 1;
     }

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long bench_size(int argc, char **argv, long full, long quick) {
+static inline long bench_size(int argc, char **argv, long full, long quick) {
   if (argc < 2) return full;
   if (strcmp(argv[1], "quick") == 0) return quick;
   if (strcmp(argv[1], "full") == 0) return full;
@@ -68,7 +68,7 @@ static inline uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
 }
 #define HASH_INIT 0xCBF29CE484222325ull
 
-static void *xmalloc(size_t n) {
+static inline void *xmalloc(size_t n) {
   void *p = malloc(n);
   if (!p) {
     fprintf(stderr, "out of memory (%zu bytes)\n", n);

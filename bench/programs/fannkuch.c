@@ -1,17 +1,16 @@
-/* Fannkuch-redux (the classic benchmark): walk all permutations of 1..n,
- * counting prefix reversals ("pancake flips") until 1 comes first; small
- * arrays, data-dependent branches. Size: n. */
+/* Fannkuch-redux (the classic benchmark): walk all permutations of n items,
+ * counting prefix reversals ("pancake flips") until item 0 comes first; small
+ * arrays, data-dependent branches. Each round walks all 9! permutations, from
+ * a different starting permutation (so each round's signed checksum differs).
+ * Size: rounds. */
 #include "common.h"
 
-int main(int argc, char **argv) {
-  int n = (int)bench_size(argc, argv, 11, 9);
-  if (n < 3 || n > 15) {
-    fprintf(stderr, "n must be in 3..15\n");
-    return 2;
-  }
-  int perm[16], perm1[16], count[16];
+#define NMAX 16
+
+static void fannkuch(int n, const int *start, int *out_checksum, int *out_max_flips) {
+  int perm[NMAX], perm1[NMAX], count[NMAX];
   int max_flips = 0, checksum = 0, perm_count = 0, r = n;
-  for (int i = 0; i < n; i++) perm1[i] = i;
+  for (int i = 0; i < n; i++) perm1[i] = start[i];
   for (;;) {
     while (r != 1) {
       count[r - 1] = r;
@@ -29,13 +28,12 @@ int main(int argc, char **argv) {
     }
     if (flips > max_flips) max_flips = flips;
     checksum += (perm_count % 2 == 0) ? flips : -flips;
-    /* next permutation in the benchmark's rotation order */
+    /* next permutation, in the benchmark's rotation order */
     for (;;) {
       if (r == n) {
-        printf("%d\nPfannkuchen(%d) = %d\n", checksum, n, max_flips);
-        print_checksum("fannkuch",
-                       hash_u64(hash_u64(HASH_INIT, (uint32_t)checksum), (uint32_t)max_flips));
-        return 0;
+        *out_checksum = checksum;
+        *out_max_flips = max_flips;
+        return;
       }
       int p0 = perm1[0];
       for (int i = 0; i < r; i++) perm1[i] = perm1[i + 1];
@@ -45,4 +43,27 @@ int main(int argc, char **argv) {
     }
     perm_count++;
   }
+}
+
+int main(int argc, char **argv) {
+  long rounds = bench_size(argc, argv, 30, 2);
+  const int n = 9;
+  int start[NMAX];
+  uint64_t h = HASH_INIT;
+  rng_t rng = {1234};
+  for (int i = 0; i < n; i++) start[i] = i;
+  for (long round = 0; round < rounds; round++) {
+    int checksum, max_flips;
+    fannkuch(n, start, &checksum, &max_flips);
+    if (round == 0) printf("%d\nPfannkuchen(%d) = %d\n", checksum, n, max_flips);
+    h = hash_u64(hash_u64(h, (uint32_t)checksum), (uint32_t)max_flips);
+    /* next start: a random transposition of the current one */
+    int a = (int)(rng_next(&rng) % n), b = (int)(rng_next(&rng) % n);
+    int t = start[a];
+    start[a] = start[b];
+    start[b] = t;
+  }
+  printf("fannkuch rounds=%ld\n", rounds);
+  print_checksum("fannkuch", h);
+  return 0;
 }

@@ -21,7 +21,7 @@ static uint64_t sieve(uint32_t limit, unsigned char *composite, uint64_t *sum) {
 }
 
 int main(int argc, char **argv) {
-  long millions = bench_size(argc, argv, 100, 4);
+  long millions = bench_size(argc, argv, 50, 4);
   uint32_t limit = (uint32_t)(millions * 1000000);
   unsigned char *composite = xmalloc(limit / 2 + 1);
   uint64_t h = HASH_INIT;

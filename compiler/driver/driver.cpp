@@ -13,6 +13,7 @@
 #include "driver/options.h"
 #include "driver/pipeline.h"
 #include "driver/run_command.h"
+#include "driver/wasi_test_command.h"
 #include "spec-tests/wast_command.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/Signals.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
       case Command::Build: return buildCommand(options);
       case Command::Run: return runCommand(options);
       case Command::Wast: return wastCommand(options);
+      case Command::WasiTest: return wasiTestCommand(options);
     }
   } catch (const DriverError& e) {
     printError(e.what());

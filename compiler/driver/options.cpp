@@ -7,6 +7,7 @@
 #include "CLI/CLI.hpp"
 #include "driver/error.h"
 #include "kiln/abi.h"
+#include "kiln/dagger.h"
 #include "llvm/Config/llvm-config.h"
 
 namespace kiln::driver {
@@ -24,17 +25,56 @@ constexpr const char* kFooter = R"(Examples:
   kiln build --static app.wasm -o app       fully static: runs on any Linux/x86-64
   kiln run app.wasm -- --flag input.txt     arguments after -- go to the program
   kiln run --env NAME=World app.wasm        grant one environment variable
+  kiln run --dir ./data::/data app.wasm     grant a directory (the guest sees it as /data)
+  kiln run --dir-ro . app.wasm              grant the current directory, read-only
+  kiln build app.wasm --dir data -o app     bake a grant into the executable (KILN_DIR overrides)
   kiln run lib.wasm --invoke add -- 2 40    call the export `add`, print 42
   kiln wast i32.wast                        run a spec test script (scripts/spec.sh: all)
+  kiln wasi-test ../shared/wasi-testsuite/c run the WASI test suite (scripts/wasi-test.sh)
 
 Environment:
   KILN_RUNTIME_DIR  directory of libkiln-rt.a and libkiln-rt-main.a (kiln build)
   XDG_CACHE_HOME    kiln run caches compiled modules in $XDG_CACHE_HOME/kiln
                     (default ~/.cache/kiln); --no-cache skips it
 
+A program sees no files unless a directory is granted (--dir/--dir-ro), and no
+environment variables under `kiln run` unless granted (--env, --inherit-env).
+See docs/wasi.md.
+
 Exit status: 0 on success, 1 on errors, 2 on usage errors. `kiln run` exits with
 the program's own status, or 134 after a trap.
 )";
+
+constexpr const char* kBuildFooter = R"(Grants baked into the executable (--dir, --dir-ro, --env) are its defaults. Whoever
+runs it can change them through its environment:
+  KILN_DIR=HOST[::GUEST][;HOST[::GUEST]...]   replaces every baked directory grant
+  KILN_DIR_RO=...                             the same, read-only (with KILN_DIR: both apply)
+  KILN_ALLOW_NET=HOST:PORT[;HOST:PORT...]     replaces the baked --allow-net entries
+  Set to an empty value, they revoke the baked grants. A variable from the
+  environment wins over a baked --env of the same name.
+The program gets the environment of the process that runs it (without the KILN_
+variables above) plus the baked --env variables; --no-inherit-env: only those.
+Example: kiln build app.wasm -o app --dir ./data::/data --env MODE=fast && ./app hello)";
+
+// --env, --dir, --dir-ro: what the guest may reach (`run` and `build`).
+void addCapabilityFlags(CLI::App* command, Options* options, std::vector<std::string>* dirs,
+                        std::vector<std::string>* dirsReadOnly) {
+  command->add_option("--env", options->env, "Set an environment variable for the program (repeatable)")
+      ->option_text("KEY=VALUE")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--dir", *dirs,
+                   "Grant the program the host directory HOST, which it sees as GUEST (default: HOST as given); "
+                   "paths never lead out of it (repeatable; preopened descriptors 3, 4, ... in order)")
+      ->option_text("HOST[::GUEST]")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--dir-ro", *dirsReadOnly,
+                   "Like --dir, read-only: nothing in it can be created, changed or removed (granted after the "
+                   "--dir ones)")
+      ->option_text("HOST[::GUEST]")
+      ->allow_extra_args(false);
+}
 
 void addCodegenFlags(CLI::App* command, Options* options, std::string* boundsChecks) {
   command->add_option("-O", options->codegen.optLevel, "Optimisation level, -O0 to -O3 (default -O2)")
@@ -105,6 +145,40 @@ void unescape(std::string& arg) {
 
 }  // namespace
 
+// --allow-net HOST:PORT (`run` and `build`): where Dagger's http:// streams
+// may connect (docs/dagger.md).
+static void addAllowNetFlag(CLI::App* command, Options* options) {
+  command
+      ->add_option("--allow-net", options->allowNet,
+                   "Let the program connect to HOST:PORT through Dagger's http:// streams (repeatable; "
+                   "[::1]:PORT for IPv6; see docs/dagger.md)")
+      ->option_text("HOST:PORT")
+      ->allow_extra_args(false)
+      ->check(CLI::Validator([](std::string& entry) { return checkAllowNetEntry(entry); }, "HOST:PORT"));
+}
+
+std::optional<WasiPreopen> parseDirGrant(const std::string& text, bool readOnly, std::string* error) {
+  WasiPreopen grant;
+  grant.readOnly = readOnly;
+  size_t sep = text.find("::");
+  grant.hostPath = text.substr(0, sep);
+  if (sep != std::string::npos) grant.guestPath = text.substr(sep + 2);
+  if (grant.hostPath.empty()) {
+    *error = "'" + text + "' names no host directory (expected HOST[::GUEST])";
+    return std::nullopt;
+  }
+  if (sep != std::string::npos && grant.guestPath.empty()) {
+    *error = "'" + text + "' has an empty guest name after '::' (expected HOST[::GUEST])";
+    return std::nullopt;
+  }
+  if (text.find('\0') != std::string::npos) {
+    *error = "a directory name cannot hold a NUL byte";
+    return std::nullopt;
+  }
+  if (grant.guestPath.empty()) grant.guestPath = grant.hostPath;
+  return grant;
+}
+
 std::string versionString() {
   return std::string("kiln ") + KILN_VERSION + " (LLVM " + LLVM_VERSION_STRING + ", ABI " +
          std::to_string(KILN_ABI_VERSION) + ")";
@@ -138,8 +212,13 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       ->option_text("FILE");
   build->add_flag("--static", options->staticExecutable,
                   "Link fully statically (runs on any Linux of this architecture)");
+  std::vector<std::string> dirs, dirsReadOnly;
+  addCapabilityFlags(build, options, &dirs, &dirsReadOnly);
+  addAllowNetFlag(build, options);
+  build->add_flag("--no-inherit-env", options->noInheritEnv,
+                  "The program gets only the --env variables, not the environment it is started with");
   addCodegenFlags(build, options, &boundsChecks);
-  build->footer("Example: kiln build app.wasm -o app && ./app hello");
+  build->footer(kBuildFooter);
 
   CLI::App* run = app.add_subcommand("run", "Compile (cached) and run a module");
   // Not ->required(): with "kiln run -- app.wasm" it comes after the "--".
@@ -147,10 +226,9 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   run->add_option("args", options->args,
                   "Arguments: the program's (argv[1]...), or with --invoke the function's. "
                   "Put them after -- when one starts with a dash");
-  run->add_option("--env", options->env, "Set an environment variable for the program (repeatable)")
-      ->option_text("KEY=VALUE")
-      ->allow_extra_args(false);
+  addCapabilityFlags(run, options, &dirs, &dirsReadOnly);
   run->add_flag("--inherit-env", options->inheritEnv, "Pass kiln's whole environment to the program");
+  addAllowNetFlag(run, options);
   std::string invokeName;
   CLI::Option* invoke = run->add_option("--invoke", invokeName,
                   "Call the exported function NAME with the arguments (i32/i64 decimal or 0x hex, f32/f64 "
@@ -162,6 +240,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       "Examples:\n"
       "  kiln run app.wasm -- -v input.txt\n"
       "  kiln run --env HOME=/ --env LANG=C app.wasm\n"
+      "  kiln run --dir ./data::/data --dir-ro /usr/share/dict::dict app.wasm\n"
       "  kiln run math.wasm --invoke fib 30");
 
   CLI::App* wast = app.add_subcommand("wast", "Run WebAssembly spec test scripts (.wast) through the AOT pipeline");
@@ -177,6 +256,20 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       "assert_malformed are skipped (Kiln reads the binary format only). scripts/spec.sh runs a whole directory.\n"
       "Example: kiln wast ../shared/wasm-testsuite/core/i32.wast");
 
+  CLI::App* wasiTest = app.add_subcommand("wasi-test", "Run the WASI test suite (wasi-testsuite's NAME.wasm + NAME.json)");
+  wasiTest->add_option("dir", options->wasiTestDir, "The suite directory (e.g. ../shared/wasi-testsuite/c)")->required();
+  wasiTest->add_option("tests", options->wasiTestNames, "Run only these tests (names without .wasm)");
+  wasiTest->add_option("--timeout", options->wasiTestTimeout, "Seconds each test may take (default 300)")
+      ->check(CLI::Range(1, 86400))
+      ->option_text("SECONDS");
+  wasiTest->add_flag("-v,--verbose", options->verbose, "Show each failing test's output");
+  addCodegenFlags(wasiTest, options, &boundsChecks);
+  wasiTest->footer(
+      "Each test runs through `kiln run` in a fresh copy of its `root` directory (preopened as /), with\n"
+      "exactly the spec's arguments and environment; its exit status and any expected stdout/stderr\n"
+      "prefix decide. Prints PASS/FAIL per test and a closing 'N passed, N failed'.\n"
+      "Example: kiln wasi-test ../shared/wasi-testsuite/c");
+
   std::string helpTopic;
   CLI::App* help = app.add_subcommand("help", "Show help (for a command: kiln help COMMAND)");
   help->add_option("command", helpTopic, "The command to explain");
@@ -186,8 +279,9 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
     if (word.empty() || word[0] == '-') continue;
-    if (word != "compile" && word != "build" && word != "run" && word != "wast" && word != "help") {
-      printError("unknown command '" + word + "': use compile, build, run or wast (run 'kiln --help')");
+    if (word != "compile" && word != "build" && word != "run" && word != "wast" && word != "wasi-test" &&
+        word != "help") {
+      printError("unknown command '" + word + "': use compile, build, run, wast or wasi-test (run 'kiln --help')");
       return kExitUsage;
     }
     break;
@@ -222,7 +316,8 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       std::cout << app.help();
       return 0;
     }
-    const std::map<std::string, CLI::App*> topics = {{"compile", compile}, {"build", build}, {"run", run}, {"wast", wast}};
+    const std::map<std::string, CLI::App*> topics = {
+        {"compile", compile}, {"build", build}, {"run", run}, {"wast", wast}, {"wasi-test", wasiTest}};
     auto it = topics.find(helpTopic);
     if (it == topics.end()) {
       printError("no command named '" + helpTopic + "' (run 'kiln --help')");
@@ -246,9 +341,30 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
     if (invoke->count() > 0) options->invoke = invokeName;
   } else if (wast->parsed()) {
     options->command = Command::Wast;
+  } else if (wasiTest->parsed()) {
+    options->command = Command::WasiTest;
   } else {
     printError("no command given: use compile, build or run (run 'kiln --help')");
     return kExitUsage;
+  }
+  for (const auto& [values, readOnly] : {std::pair{&dirs, false}, std::pair{&dirsReadOnly, true}}) {
+    for (const std::string& value : *values) {
+      std::string error;
+      std::optional<WasiPreopen> grant = parseDirGrant(value, readOnly, &error);
+      if (!grant) {
+        printError(std::string(readOnly ? "--dir-ro" : "--dir") + ": " + error + " (run 'kiln " +
+                   (build->parsed() ? "build" : "run") + " --help')");
+        return kExitUsage;
+      }
+      options->dirs.push_back(std::move(*grant));
+    }
+  }
+  for (const std::string& entry : options->env) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      printError("--env expects KEY=VALUE, not '" + entry + "'");
+      return kExitUsage;
+    }
   }
   options->codegen.explicitBoundsChecks = boundsChecks == "explicit";
   if (options->codegen.cpu.empty()) {

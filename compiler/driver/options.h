@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "codegen/codegen.h"
+#include "kiln/kiln.h"
 
 namespace kiln::driver {
 
-enum class Command { Compile, Build, Run, Wast };
+enum class Command { Compile, Build, Run, Wast, WasiTest };
 
 // What `kiln compile --emit=` writes.
 enum class OutputKind { Object, Assembly, LLVMIR, Shared };
@@ -24,9 +25,16 @@ struct Options {
   // build
   bool staticExecutable = false;
 
-  // run
+  // run, build: the guest's capabilities (docs/wasi.md)
   std::vector<std::string> env;   // --env KEY=VALUE, in order
+  std::vector<WasiPreopen> dirs;  // --dir HOST[::GUEST] in order, then --dir-ro
+  // build: executables pass their whole environment to the guest unless
+  // built with --no-inherit-env
+  bool noInheritEnv = false;
+
+  // run
   bool inheritEnv = false;
+  std::vector<std::string> allowNet;  // --allow-net HOST:PORT, in order (Dagger http://)
   std::optional<std::string> invoke;
   bool noCache = false;
   std::vector<std::string> args;  // the guest's arguments (or --invoke's)
@@ -35,7 +43,15 @@ struct Options {
   std::vector<std::string> wastFiles;
   std::string expectations;       // --expectations FILE
   bool verbose = false;
+
+  // wasi-test
+  std::string wasiTestDir;
+  std::vector<std::string> wasiTestNames;  // only these tests (default: all)
+  int wasiTestTimeout = 300;               // seconds per test
 };
+
+// "HOST[::GUEST]" as a preopen; nullopt (with *error set) when malformed.
+std::optional<WasiPreopen> parseDirGrant(const std::string& text, bool readOnly, std::string* error);
 
 // "kiln 0.1.0 (LLVM 19.1.7, ABI 1)"
 std::string versionString();

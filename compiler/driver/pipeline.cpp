@@ -9,6 +9,7 @@
 
 #include "driver/error.h"
 #include "driver/files.h"
+#include "driver/grants.h"
 #include "link/link.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -120,7 +121,7 @@ void compileModule(const wasm::Module& module, const std::string& name, const co
   }
 }
 
-void linkExecutableFile(const std::string& object, const std::string& output, bool staticExecutable) {
+void linkExecutableFile(const std::vector<std::string>& objects, const std::string& output, bool staticExecutable) {
   link::LinkOptions options;
   options.runtimeDir = link::findRuntimeDir();
   options.staticExecutable = staticExecutable;
@@ -133,7 +134,7 @@ void linkExecutableFile(const std::string& object, const std::string& output, bo
         "KILN_RUNTIME_DIR to the directory that holds it");
   }
   std::string error;
-  if (!link::linkExecutable({object}, output, options, &error)) throw DriverError(error);
+  if (!link::linkExecutable(objects, output, options, &error)) throw DriverError(error);
 }
 
 int compileCommand(const Options& options) {
@@ -152,7 +153,10 @@ int buildCommand(const Options& options) {
   TempDir temp;
   std::string object = temp.file(fileStem(options.input) + ".o");
   compileModule(module, options.input, options.codegen, OutputKind::Object, object);
-  linkExecutableFile(object, output, options.staticExecutable);
+  std::vector<std::string> objects = {object};
+  // --dir, --dir-ro, --env, --no-inherit-env: the executable's default grants.
+  if (std::string grants = temp.file("kiln_grants.o"); writeGrantsObject(options, grants)) objects.push_back(grants);
+  linkExecutableFile(objects, output, options.staticExecutable);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "codegen/codegen.h"
 #include "driver/options.h"
@@ -24,8 +25,8 @@ wasm::Module decodeModule(const std::string& name, std::span<const uint8_t> byte
 void compileModule(const wasm::Module& module, const std::string& name, const codegen::Options& options,
                    OutputKind kind, const std::string& output);
 
-// Links the object at `object` and the runtime into an executable at `output`.
-void linkExecutableFile(const std::string& object, const std::string& output, bool staticExecutable);
+// Links the objects and the runtime into an executable at `output`.
+void linkExecutableFile(const std::vector<std::string>& objects, const std::string& output, bool staticExecutable);
 
 // The `kiln compile` and `kiln build` commands.
 int compileCommand(const Options& options);

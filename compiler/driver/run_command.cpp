@@ -1,10 +1,14 @@
 #include "driver/run_command.h"
 
 #include <dlfcn.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -13,6 +17,7 @@
 #include "driver/module_cache.h"
 #include "driver/pipeline.h"
 #include "driver/value_format.h"
+#include "kiln/dagger.h"
 #include "kiln/kiln.h"
 #include "llvm/Support/Signals.h"
 
@@ -39,6 +44,15 @@ std::vector<std::string> guestEnvironment(const Options& options) {
     set(entry);
   }
   return env;
+}
+
+// What the Dagger stream API may reach: the --dir grants (as WASI's
+// preopens) and the network hosts of --allow-net.
+DaggerOptions daggerOptions(const Options& options) {
+  DaggerOptions dagger;
+  dagger.dirs = options.dirs;
+  dagger.allowNet = options.allowNet;
+  return dagger;
 }
 
 // A compiled module loaded into this process. The handle stays open for the
@@ -127,9 +141,14 @@ int invoke(const Options& options, const kiln_module_desc* desc, const std::vect
   WasiOptions wasi;
   wasi.args = {options.input};
   wasi.env = env;
-  std::unique_ptr<WasiState> state = makeWasiState(wasi);
+  wasi.preopens = options.dirs;
+  std::string stateError;
+  std::unique_ptr<WasiState> state = makeWasiState(wasi, &stateError);
+  if (!state) throw DriverError(stateError);
+  std::unique_ptr<DaggerState> dagger = makeDaggerState(daggerOptions(options));
+  ImportResolver resolver = chainResolvers(wasiResolver(*state), daggerResolver(*dagger));
   InstantiateError instantiateError;
-  std::unique_ptr<Instance> instance = Instance::create(desc, wasiResolver(*state), nullptr, &instantiateError);
+  std::unique_ptr<Instance> instance = Instance::create(desc, resolver, nullptr, &instantiateError);
   if (!instance) {
     if (instantiateError.trap && instantiateError.trap->exitStatus) return *instantiateError.trap->exitStatus;
     if (std::optional<int> code = wasiExitCode(*state)) return *code;
@@ -181,10 +200,27 @@ int invoke(const Options& options, const kiln_module_desc* desc, const std::vect
   return 0;
 }
 
+// Every granted directory must exist before a long compile.
+void checkGrantedDirectories(const Options& options) {
+  for (const WasiPreopen& dir : options.dirs) {
+    struct stat st;
+    if (::stat(dir.hostPath.c_str(), &st) != 0)
+      throw DriverError(std::string(dir.readOnly ? "--dir-ro" : "--dir") + ": cannot use '" + dir.hostPath +
+                        "': " + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+      throw DriverError(std::string(dir.readOnly ? "--dir-ro" : "--dir") + ": '" + dir.hostPath +
+                        "' is not a directory");
+  }
+}
+
 }  // namespace
 
 int runCommand(const Options& options) {
   std::vector<std::string> env = guestEnvironment(options);
+  checkGrantedDirectories(options);
+  // A write to a closed pipe must reach the guest as EPIPE (runWasiCommand
+  // does this too; --invoke needs it as well).
+  ::signal(SIGPIPE, SIG_IGN);
   std::vector<uint8_t> bytes = readFile(options.input);
   std::unique_ptr<TempDir> temp;
   LoadedModule module;
@@ -210,6 +246,12 @@ int runCommand(const Options& options) {
   wasi.args.push_back(options.input);
   wasi.args.insert(wasi.args.end(), options.args.begin(), options.args.end());
   wasi.env = std::move(env);
+  wasi.preopens = options.dirs;
+  // runWasiCommand gives Dagger the preopens itself; it takes the rest from
+  // here.
+  DaggerOptions dagger = daggerOptions(options);
+  dagger.dirs.clear();
+  setDefaultDaggerOptions(std::move(dagger));
   std::fflush(stdout);
   return runWasiCommand(module.desc, wasi);
 }

@@ -159,23 +159,41 @@ class HostStore {
 
 // ---- WASI preview 1 -------------------------------------------------------
 
+// A directory granted to the guest (`--dir HOST[::GUEST]`, `--dir-ro`): a
+// preopened descriptor for the host directory `hostPath`, which the guest
+// knows by the name `guestPath` (empty: hostPath as given). Paths the guest
+// resolves through it never leave it (not by "..", absolute paths or
+// symlinks). A read-only grant carries no right that creates, changes or
+// removes anything. See docs/wasi.md.
+struct WasiPreopen {
+  std::string hostPath;
+  std::string guestPath;
+  bool readOnly = false;
+};
+
 struct WasiOptions {
   std::vector<std::string> args;  // argv, including argv[0]
   std::vector<std::string> env;   // "KEY=VALUE"
+  // Preopened directories, descriptors 3, 4, ... in this order. None: the
+  // guest sees no files at all.
+  std::vector<WasiPreopen> preopens = {};
 };
 
 // Runs a WASI command module: instantiate with WASI imports, call `_start`
 // (or `main` when there is no `_start`). Returns the process exit status:
 // the guest's proc_exit code, 0 when _start returns, KILN_TRAP_EXIT_STATUS
 // after a trap (whose report goes to stderr), or 1 with a message when the
-// module cannot be instantiated.
+// module cannot be instantiated or a preopened directory cannot be opened.
+// SIGPIPE is ignored from then on: a write to a closed pipe is EPIPE.
 int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options);
 
 // The resolver for "wasi_snapshot_preview1" imports. The returned resolver
 // refers to state owned by `state`, which must outlive the instance.
 // WasiState stays opaque; std::unique_ptr<WasiState> works anywhere thanks
 // to the default_delete specialisation at the top of this header.
-std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options);
+// Opens the preopened directories now: when one cannot be opened, returns
+// nullptr and says why in *error (when given).
+std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options, std::string* error = nullptr);
 ImportResolver wasiResolver(WasiState& state);
 // Set when the guest called proc_exit.
 std::optional<int> wasiExitCode(const WasiState& state);

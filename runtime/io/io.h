@@ -36,6 +36,14 @@ class Stream {
   // The host descriptor behind the stream, for poll(2); -1 when there is
   // none (the stream is then always ready).
   virtual int pollFd() const { return -1; }
+
+  // Vectored transfers (WASI's iovecs): the buffers in order, as one host
+  // call where the stream can (fd streams use readv/writev, so a read never
+  // waits for a second buffer once the first got data). The defaults call
+  // read/write per buffer and stop at the first short transfer (or at an
+  // error after some bytes moved, which the next call then reports).
+  virtual IoResult readVector(std::span<const std::span<uint8_t>> buffers);
+  virtual IoResult writeVector(std::span<const std::span<const uint8_t>> buffers);
 };
 
 class Array {
@@ -46,6 +54,9 @@ class Array {
   virtual IoResult length() = 0;
   virtual IoResult setLength(uint64_t length) = 0;
   virtual IoResult sync() { return {}; }
+  // The host descriptor behind the array (for stat, timestamps, advice);
+  // -1 when there is none.
+  virtual int hostFd() const { return -1; }
 };
 
 // A host file descriptor as a stream (stdin/stdout/stderr, pipes, sockets,
@@ -57,6 +68,8 @@ std::unique_ptr<Array> fileArray(int fd);
 
 // A stream view of an array with its own position (the WASI file offset,
 // Dagger's file:// handles). `append` makes every write go to the end.
+// Its end of stream is the array's end, as for a POSIX file: a read at the
+// end returns 0, and returns data again once the array has grown.
 class ArrayCursor : public Stream {
  public:
   ArrayCursor(std::shared_ptr<Array> array, bool append) : array_(std::move(array)), append_(append) {}
@@ -67,6 +80,8 @@ class ArrayCursor : public Stream {
   uint64_t position() const { return position_; }
   void setPosition(uint64_t position) { position_ = position; }
   Array& array() { return *array_; }
+  bool append() const { return append_; }
+  void setAppend(bool append) { append_ = append; }
 
  private:
   std::shared_ptr<Array> array_;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "kiln/dagger.h"
 #include "rt_wasi.h"
 
 namespace kiln {
@@ -12,9 +13,20 @@ int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options) {
   // the process.
   signal(SIGPIPE, SIG_IGN);
 
-  std::unique_ptr<WasiState> state = makeWasiState(options);
+  std::string stateError;
+  std::unique_ptr<WasiState> state = makeWasiState(options, &stateError);
+  if (!state) {
+    fprintf(stderr, "kiln: error: %s\n", stateError.c_str());
+    return 1;
+  }
+  // The Dagger stream API beside WASI; its state outlives the instance and
+  // closes what the guest left open.
+  DaggerOptions daggerOptions = defaultDaggerOptions();
+  daggerOptions.dirs.insert(daggerOptions.dirs.end(), options.preopens.begin(), options.preopens.end());
+  std::unique_ptr<DaggerState> dagger = makeDaggerState(daggerOptions);
+  ImportResolver resolver = chainResolvers(wasiResolver(*state), daggerResolver(*dagger));
   InstantiateError error;
-  std::unique_ptr<Instance> instance = Instance::create(module, wasiResolver(*state), nullptr, &error);
+  std::unique_ptr<Instance> instance = Instance::create(module, resolver, nullptr, &error);
   if (!instance) {
     if (error.kind == InstantiateError::Kind::Trap && error.trap) {
       if (error.trap->exitStatus) return *error.trap->exitStatus;  // proc_exit in the start function

@@ -42,6 +42,12 @@ int32_t stringsGet(kiln_vmctx* vmctx, const std::vector<std::string>& strings, i
   return kSuccess;
 }
 
+uint64_t nanoseconds(const timespec& ts) {
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
 bool hostClock(int32_t id, clockid_t* clock) {
   switch (id) {
     case 0: *clock = CLOCK_REALTIME; return true;
@@ -51,12 +57,6 @@ bool hostClock(int32_t id, clockid_t* clock) {
     default: return false;
   }
 }
-
-uint64_t nanoseconds(const timespec& ts) {
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 int32_t args_get(kiln_vmctx* vmctx, int32_t argv, int32_t argvBuf) {
   return stringsGet(vmctx, stateOf(vmctx)->args, argv, argvBuf);
@@ -118,6 +118,13 @@ void proc_exit(kiln_vmctx* vmctx, int32_t code) {
   stateOf(vmctx)->exitCode = code;
   // Unwind the guest like a trap; Instance::call reports the exit status.
   exitGuest(code);
+}
+
+int32_t proc_raise(kiln_vmctx* vmctx, int32_t signal) {
+  // As wasmtime: signals are not part of the sandbox's world.
+  (void)vmctx;
+  (void)signal;
+  return kEnosys;
 }
 
 int32_t sched_yield(kiln_vmctx* vmctx) {

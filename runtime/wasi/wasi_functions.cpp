@@ -1,7 +1,7 @@
 // WASI preview 1: every function of wasi_snapshot_preview1 with its exact
-// wasm signature, the resolver that binds them, and the WASI state.
-// Functions not implemented yet return ENOSYS: a module importing them links
-// and runs, and learns at the call that the feature is missing.
+// wasm signature (derived from the C++ one), the resolver that binds them,
+// and the WASI state.
+#include <cstring>
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
@@ -43,14 +43,6 @@ HostFunc hostFunc(R (*fn)(kiln_vmctx*, A...)) {
   return f;
 }
 
-template <typename... A>
-int32_t notImplemented(kiln_vmctx*, A...) {
-  return kEnosys;
-}
-
-using I = int32_t;
-using L = int64_t;
-
 const std::unordered_map<std::string_view, HostFunc>& functions() {
   static const auto* table = new std::unordered_map<std::string_view, HostFunc>{
       {"args_get", hostFunc(&args_get)},
@@ -59,46 +51,46 @@ const std::unordered_map<std::string_view, HostFunc>& functions() {
       {"environ_sizes_get", hostFunc(&environ_sizes_get)},
       {"clock_res_get", hostFunc(&clock_res_get)},
       {"clock_time_get", hostFunc(&clock_time_get)},
-      {"fd_advise", hostFunc(&notImplemented<I, L, L, I>)},
-      {"fd_allocate", hostFunc(&notImplemented<I, L, L>)},
+      {"fd_advise", hostFunc(&fd_advise)},
+      {"fd_allocate", hostFunc(&fd_allocate)},
       {"fd_close", hostFunc(&fd_close)},
-      {"fd_datasync", hostFunc(&notImplemented<I>)},
+      {"fd_datasync", hostFunc(&fd_datasync)},
       {"fd_fdstat_get", hostFunc(&fd_fdstat_get)},
-      {"fd_fdstat_set_flags", hostFunc(&notImplemented<I, I>)},
-      {"fd_fdstat_set_rights", hostFunc(&notImplemented<I, L, L>)},
-      {"fd_filestat_get", hostFunc(&notImplemented<I, I>)},
-      {"fd_filestat_set_size", hostFunc(&notImplemented<I, L>)},
-      {"fd_filestat_set_times", hostFunc(&notImplemented<I, L, L, I>)},
-      {"fd_pread", hostFunc(&notImplemented<I, I, I, L, I>)},
+      {"fd_fdstat_set_flags", hostFunc(&fd_fdstat_set_flags)},
+      {"fd_fdstat_set_rights", hostFunc(&fd_fdstat_set_rights)},
+      {"fd_filestat_get", hostFunc(&fd_filestat_get)},
+      {"fd_filestat_set_size", hostFunc(&fd_filestat_set_size)},
+      {"fd_filestat_set_times", hostFunc(&fd_filestat_set_times)},
+      {"fd_pread", hostFunc(&fd_pread)},
       {"fd_prestat_get", hostFunc(&fd_prestat_get)},
       {"fd_prestat_dir_name", hostFunc(&fd_prestat_dir_name)},
-      {"fd_pwrite", hostFunc(&notImplemented<I, I, I, L, I>)},
+      {"fd_pwrite", hostFunc(&fd_pwrite)},
       {"fd_read", hostFunc(&fd_read)},
-      {"fd_readdir", hostFunc(&notImplemented<I, I, I, L, I>)},
-      {"fd_renumber", hostFunc(&notImplemented<I, I>)},
+      {"fd_readdir", hostFunc(&fd_readdir)},
+      {"fd_renumber", hostFunc(&fd_renumber)},
       {"fd_seek", hostFunc(&fd_seek)},
-      {"fd_sync", hostFunc(&notImplemented<I>)},
+      {"fd_sync", hostFunc(&fd_sync)},
       {"fd_tell", hostFunc(&fd_tell)},
       {"fd_write", hostFunc(&fd_write)},
-      {"path_create_directory", hostFunc(&notImplemented<I, I, I>)},
-      {"path_filestat_get", hostFunc(&notImplemented<I, I, I, I, I>)},
-      {"path_filestat_set_times", hostFunc(&notImplemented<I, I, I, I, L, L, I>)},
-      {"path_link", hostFunc(&notImplemented<I, I, I, I, I, I, I>)},
-      {"path_open", hostFunc(&notImplemented<I, I, I, I, I, L, L, I, I>)},
-      {"path_readlink", hostFunc(&notImplemented<I, I, I, I, I, I>)},
-      {"path_remove_directory", hostFunc(&notImplemented<I, I, I>)},
-      {"path_rename", hostFunc(&notImplemented<I, I, I, I, I, I>)},
-      {"path_symlink", hostFunc(&notImplemented<I, I, I, I, I>)},
-      {"path_unlink_file", hostFunc(&notImplemented<I, I, I>)},
-      {"poll_oneoff", hostFunc(&notImplemented<I, I, I, I>)},
+      {"path_create_directory", hostFunc(&path_create_directory)},
+      {"path_filestat_get", hostFunc(&path_filestat_get)},
+      {"path_filestat_set_times", hostFunc(&path_filestat_set_times)},
+      {"path_link", hostFunc(&path_link)},
+      {"path_open", hostFunc(&path_open)},
+      {"path_readlink", hostFunc(&path_readlink)},
+      {"path_remove_directory", hostFunc(&path_remove_directory)},
+      {"path_rename", hostFunc(&path_rename)},
+      {"path_symlink", hostFunc(&path_symlink)},
+      {"path_unlink_file", hostFunc(&path_unlink_file)},
+      {"poll_oneoff", hostFunc(&poll_oneoff)},
       {"proc_exit", hostFunc(&proc_exit)},
-      {"proc_raise", hostFunc(&notImplemented<I>)},
+      {"proc_raise", hostFunc(&proc_raise)},
       {"sched_yield", hostFunc(&sched_yield)},
       {"random_get", hostFunc(&random_get)},
-      {"sock_accept", hostFunc(&notImplemented<I, I, I>)},
-      {"sock_recv", hostFunc(&notImplemented<I, I, I, I, I, I>)},
-      {"sock_send", hostFunc(&notImplemented<I, I, I, I, I>)},
-      {"sock_shutdown", hostFunc(&notImplemented<I, I>)},
+      {"sock_accept", hostFunc(&sock_accept)},
+      {"sock_recv", hostFunc(&sock_recv)},
+      {"sock_send", hostFunc(&sock_send)},
+      {"sock_shutdown", hostFunc(&sock_shutdown)},
   };
   return *table;
 }
@@ -106,10 +98,18 @@ const std::unordered_map<std::string_view, HostFunc>& functions() {
 }  // namespace
 }  // namespace wasi
 
-std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options) {
+std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options, std::string* error) {
   auto state = std::make_unique<WasiState>();
   state->args = options.args;
   state->env = options.env;
+  for (const WasiPreopen& preopen : options.preopens) {
+    if (int hostError = wasi::addPreopen(state->fds, preopen)) {
+      if (error)
+        *error = "cannot open directory '" + preopen.hostPath + "' (granted to the guest as '" +
+                 (preopen.guestPath.empty() ? preopen.hostPath : preopen.guestPath) + "'): " + std::strerror(hostError);
+      return nullptr;
+    }
+  }
   return state;
 }
 

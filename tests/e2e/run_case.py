@@ -47,14 +47,20 @@ ALLOWED_MODES = {
     "bad_input": {"compile", "build", "run"},
     "cli": {"cli"},
 }
+# Extra keys of program cases (the Dagger cases): see Services below.
+SERVICE_KEYS = ("http_server", "files", "symlinks", "files_after")
 COMMON_KEYS = {"kind", "description", "source", "clang_flags", "wat2wasm_flags", "modes", "timeout"}
 KIND_KEYS = {
     "program": {"kiln_flags", "args", "env", "stdin", "stdout", "stdout_contains", "stderr",
-                "stderr_contains", "stderr_not_contains", "exit", "trap", "repeat"},
+                "stderr_contains", "stderr_not_contains", "exit", "trap", "repeat"} | set(SERVICE_KEYS),
     "invoke": {"kiln_flags", "invoke"},
     "bad_input": {"input", "argv", "want_offset", "usage_error"},
     "cli": {"steps"},
 }
+# Keys of program cases for the WASI cases: "stdout_closed": true runs the
+# program with its stdout a pipe whose reading end is already closed (a
+# write must fail with EPIPE, not kill the process with SIGPIPE).
+KIND_KEYS["program"] |= {"stdout_closed"}
 INVOKE_KEYS = {"export", "args", "results", "trap", "exit", "stderr_contains", "note"}
 TRAP_KEYS = {"message", "function"}
 STEP_KEYS = {"argv", "exit", "stdout_contains", "stderr_contains", "files", "no_files", "note",
@@ -215,12 +221,20 @@ def indent(s: str) -> str:
 LOG: list[str] = []
 
 
-def run(argv, *, env=None, stdin: bytes = b"", timeout: float, cwd=None) -> Run:
+def run(argv, *, env=None, stdin: bytes = b"", timeout: float, cwd=None, stdout_closed: bool = False) -> Run:
     argv = [str(a) for a in argv]
     try:
-        p = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                           timeout=timeout, cwd=cwd)
-        r = Run(argv, p.returncode, p.stdout, p.stderr)
+        closed_stdout = None
+        if stdout_closed:
+            reader, closed_stdout = os.pipe()
+            os.close(reader)
+        try:
+            p = subprocess.run(argv, input=stdin, stdout=closed_stdout if stdout_closed else subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, timeout=timeout, cwd=cwd)
+        finally:
+            if closed_stdout is not None:
+                os.close(closed_stdout)
+        r = Run(argv, p.returncode, p.stdout or b"", p.stderr)
     except subprocess.TimeoutExpired as e:
         r = Run(argv, None, e.stdout or b"", e.stderr or b"", timed_out=True)
     except OSError as e:
@@ -483,7 +497,8 @@ def mode_build(ctx: Ctx, ck: Checker) -> None:
     env.update(c.get("env", {}))
     stdin = c.get("stdin", "").encode()
     for i in range(int(c.get("repeat", 1))):
-        r = run([exe, *c.get("args", [])], env=env, stdin=stdin, timeout=ctx.timeout, cwd=ctx.work)
+        r = run([exe, *c.get("args", [])], env=env, stdin=stdin, timeout=ctx.timeout, cwd=ctx.work,
+                stdout_closed=bool(c.get("stdout_closed")))
         check_program_result(ck, r, c, f"./app (run {i + 1})" if i else "./app")
 
 
@@ -500,7 +515,8 @@ def mode_run(ctx: Ctx, ck: Checker) -> None:
         env.pop(k, None)  # the guest must get it from --env, not by leaking the host's
     stdin = c.get("stdin", "").encode()
     for i in range(int(c.get("repeat", 1))):
-        r = run(argv, env=env, stdin=stdin, timeout=ctx.timeout, cwd=ctx.work)
+        r = run(argv, env=env, stdin=stdin, timeout=ctx.timeout, cwd=ctx.work,
+                stdout_closed=bool(c.get("stdout_closed")))
         check_program_result(ck, r, c, f"kiln run (run {i + 1})" if i else "kiln run")
 
 
@@ -640,6 +656,114 @@ def mode_cli(ctx: Ctx, ck: Checker) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Services for program cases (used by the dagger_* cases)
+#
+#   "files": {PATH: TEXT}       files to create in the test's work directory
+#                               (the cwd of the program) before it runs
+#   "symlinks": {PATH: TARGET}  symbolic links to create there
+#   "files_after": {PATH: TEXT or null}   contents after the run (null: must
+#                               not exist)
+#   "http_server": {} or {"requests": N}  an HTTP server on 127.0.0.1 (a free
+#                               port) for the run; it answers every request
+#                               with "hello from the test server: METHOD PATH"
+#                               and the request body. With "requests", it
+#                               must have received exactly N requests.
+#
+# In args, kiln_flags, env values and the expected stdout/stderr texts,
+# {http_port} is the server's port and {unused_port} a port nothing listens
+# on.
+# ---------------------------------------------------------------------------
+
+
+class Services:
+    def __init__(self, case: dict, work: Path) -> None:
+        self.case = case
+        self.work = work
+        self.server = None
+        self.thread = None
+        self.requests: list[str] = []
+        self.values: dict[str, str] = {}
+
+    def start(self) -> None:
+        import socket
+        for rel, content in self.case.get("files", {}).items():
+            p = self.work / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(content)
+        for rel, target in self.case.get("symlinks", {}).items():
+            p = self.work / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(target, p)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.values["unused_port"] = str(sock.getsockname()[1])
+        if "http_server" in self.case:
+            self._start_http()
+
+    def _start_http(self) -> None:
+        import http.server
+        import threading
+        services = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+                services.requests.append(f"{self.command} {self.path}")
+                text = f"hello from the test server: {self.command} {self.path}\n"
+                if body:
+                    text += f"body: {body}\n"
+                data = text.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = _answer
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.values["http_port"] = str(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def substitute(self, value):
+        if isinstance(value, str):
+            for k, v in self.values.items():
+                value = value.replace("{" + k + "}", v)
+            return value
+        if isinstance(value, list):
+            return [self.substitute(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.substitute(v) for k, v in value.items()}
+        return value
+
+    def check(self, ck: Checker) -> None:
+        for rel, want in self.case.get("files_after", {}).items():
+            p = self.work / rel
+            if want is None:
+                ck.check(not os.path.lexists(p), f"{rel} exists after the run but must not")
+            elif ck.check(p.is_file(), f"{rel} does not exist after the run"):
+                got = p.read_text(errors="replace")
+                ck.check(got == want, f"{rel} after the run: expected {want!r}, got {got!r}")
+        want = self.case.get("http_server", {}).get("requests")
+        if want is not None:
+            ck.check(len(self.requests) == want,
+                     f"the test server got {len(self.requests)} request(s) {self.requests!r}, expected {want}")
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+# ---------------------------------------------------------------------------
 
 
 def main() -> int:
@@ -674,12 +798,21 @@ def main() -> int:
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True)
+        services = Services(case, work)
         ctx = Ctx(args, case_path, case, work)
         require_kiln(args.kiln)
         ctx.kiln = args.kiln
         ck = Checker()
         kind = case["kind"]
-        if kind == "program":
+        if kind == "program" and (any(k in case for k in SERVICE_KEYS) or "{unused_port}" in json.dumps(case)):
+            try:
+                services.start()
+                ctx.case = case = {k: (v if k in SERVICE_KEYS else services.substitute(v)) for k, v in case.items()}
+                (mode_build if args.mode == "build" else mode_run)(ctx, ck)
+            finally:
+                services.stop()
+            services.check(ck)
+        elif kind == "program":
             (mode_build if args.mode == "build" else mode_run)(ctx, ck)
         elif kind == "invoke":
             mode_invoke(ctx, ck)

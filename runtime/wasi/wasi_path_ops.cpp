@@ -1,0 +1,290 @@
+// WASI: the path_* functions. Every path is resolved beneath a directory
+// descriptor by resolvePath (wasi_path.h), which hands back the parent
+// directory's host descriptor and the last component; the operation itself
+// is then one *at call that does not follow a final symlink.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "rt_wasi.h"
+#include "wasi_path.h"
+
+namespace kiln::wasi {
+namespace {
+
+constexpr uint32_t kLookupSymlinkFollow = 1;
+
+constexpr uint32_t kOflagCreat = 1;
+constexpr uint32_t kOflagDirectory = 2;
+constexpr uint32_t kOflagExcl = 4;
+constexpr uint32_t kOflagTrunc = 8;
+
+// How resolveAt treats a final symlink.
+enum class Final {
+  Keep,            // the link itself (unlink, rename, readlink, ...)
+  Follow,          // what it points to
+  FollowIfSlash,   // the link itself, unless the path ends in '/' (POSIX: "link/" means its target)
+};
+
+// The directory descriptor `fd` with `rights`, and the guest's path
+// resolved beneath it.
+int32_t resolveAt(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, int32_t pathPtr, int32_t pathLen, Final final,
+                  ResolvedPath* out) {
+  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  if (!d) return kEbadf;
+  if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
+  if (int32_t e = lookupFd(vmctx, fd, rights, &d)) return e;
+  GuestMemory mem(vmctx);
+  std::string path;
+  if (int32_t e = guestPath(mem, u32(pathPtr), u32(pathLen), &path)) return e;
+  const bool follow = final == Final::Follow || (final == Final::FollowIfSlash && !path.empty() && path.back() == '/');
+  return resolvePath(d->directory->fd, path, follow, out);
+}
+
+// For a path that ended in '/': ENOTDIR unless it names a directory (or
+// nothing, when `mayBeMissing`).
+int32_t checkDirectoryTarget(const ResolvedPath& p, bool mayBeMissing) {
+  if (!p.mustBeDirectory) return kSuccess;
+  struct stat st;
+  if (::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return (errno == ENOENT && mayBeMissing) ? kSuccess : errnoFromHost(errno);
+  return S_ISDIR(st.st_mode) ? kSuccess : kEnotdir;
+}
+
+}  // namespace
+
+int32_t path_open(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, int32_t pathLen, int32_t oflags,
+                  int64_t rightsBase, int64_t rightsInheriting, int32_t fdflags, int32_t openedFdPtr) {
+  const uint32_t o = u32(oflags);
+  uint64_t needed = kRightPathOpen;
+  if (o & kOflagCreat) needed |= kRightPathCreateFile;
+  if (o & kOflagTrunc) needed |= kRightPathFilestatSetSize;
+  Descriptor* dir = stateOf(vmctx)->fds.get(fd);
+  if (!dir) return kEbadf;
+  if (dir->kind != Descriptor::Kind::Directory) return kEnotdir;
+  if (int32_t e = lookupFd(vmctx, fd, needed, &dir)) return e;
+  GuestMemory mem(vmctx);
+  if (!mem.valid(u32(openedFdPtr), 4)) return kEfault;
+  if (o & ~0xfu) return kEinval;
+  if (u32(fdflags) & ~uint32_t{kFdflagsAll}) return kEinval;
+  if ((o & kOflagCreat) && (o & kOflagDirectory)) return kEinval;
+  // New descriptors get at most what the directory passes on.
+  const auto base = static_cast<uint64_t>(rightsBase);
+  const auto inheriting = static_cast<uint64_t>(rightsInheriting);
+  if ((base | inheriting) & ~dir->rightsInheriting) return kEnotcapable;
+
+  // O_CREAT|O_EXCL never follows a final symlink: a link there means the
+  // name exists (EEXIST), as POSIX says.
+  const bool exclusive = (o & kOflagCreat) && (o & kOflagExcl);
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, needed, path, pathLen,
+                            (u32(dirflags) & kLookupSymlinkFollow) && !exclusive ? Final::Follow : Final::FollowIfSlash,
+                            &p))
+    return e;
+  if (p.mustBeDirectory && (o & kOflagCreat)) return kEisdir;
+
+  const bool read = base & (kRightFdRead | kRightFdReaddir);
+  const bool write = base & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize);
+  int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+  if ((o & kOflagDirectory) || p.mustBeDirectory)
+    flags |= O_RDONLY | O_DIRECTORY;
+  else if (read && write)
+    flags |= O_RDWR;
+  else if (write)
+    flags |= O_WRONLY;
+  else
+    flags |= O_RDONLY;
+  if (o & kOflagCreat) flags |= O_CREAT;
+  if (o & kOflagExcl) flags |= O_EXCL;
+  if (o & kOflagTrunc) flags |= O_TRUNC;
+  if (u32(fdflags) & kFdflagNonblock) flags |= O_NONBLOCK;
+  // dsync/sync are kept as descriptor flags and applied after each write
+  // (fd_write), so that fd_fdstat_set_flags can change them too.
+
+  int hostFd;
+  do {
+    hostFd = ::openat(p.dirFd, p.name.c_str(), flags, 0666);
+  } while (hostFd < 0 && errno == EINTR);
+  if (hostFd < 0 && errno == EACCES && !read && !write && !(o & (kOflagCreat | kOflagTrunc))) {
+    // Neither read nor write asked for (stat, timestamps, a directory to
+    // resolve beneath): a path descriptor needs no permission to read.
+    hostFd = ::openat(p.dirFd, p.name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW | (flags & O_DIRECTORY));
+  }
+  if (hostFd < 0) return errnoFromHost(errno);
+
+  struct stat st;
+  if (::fstat(hostFd, &st) != 0) {
+    int error = errno;
+    ::close(hostFd);
+    return errnoFromHost(error);
+  }
+  Descriptor d;
+  d.filetype = filetypeOf(st.st_mode);
+  d.hostFd = hostFd;
+  d.fdflags = static_cast<uint16_t>(fdflags);
+  d.rightsInheriting = inheriting;
+  if (S_ISDIR(st.st_mode)) {
+    d.kind = Descriptor::Kind::Directory;
+    d.directory = std::make_shared<Directory>(hostFd);
+    d.rightsBase = base & kDirectoryRights;
+    d.fdflags &= static_cast<uint16_t>(~kFdflagAppend);
+  } else if (S_ISREG(st.st_mode)) {
+    d.kind = Descriptor::Kind::File;
+    d.file = std::make_shared<io::ArrayCursor>(io::fileArray(hostFd), (u32(fdflags) & kFdflagAppend) != 0);
+    d.rightsBase = base & kFileRights;
+  } else {
+    d.kind = Descriptor::Kind::Stream;
+    d.stream = io::fdStream(hostFd, true);
+    d.rightsBase = base & kStreamRights;
+    if (S_ISSOCK(st.st_mode)) d.rightsBase |= base & (kRightSockShutdown | kRightSockAccept);
+  }
+  std::optional<uint32_t> number = stateOf(vmctx)->fds.insert(std::move(d));
+  if (!number) return kEmfile;  // the descriptor (and its host fd) went away with `d`
+  mem.storeU32(u32(openedFdPtr), *number);
+  return kSuccess;
+}
+
+int32_t path_filestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t flags, int32_t path, int32_t pathLen,
+                          int32_t statPtr) {
+  GuestMemory mem(vmctx);
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathFilestatGet, path, pathLen,
+                            (u32(flags) & kLookupSymlinkFollow) ? Final::Follow : Final::FollowIfSlash, &p))
+    return e;
+  if (!mem.valid(u32(statPtr), 64)) return kEfault;
+  struct stat st;
+  if (::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
+  if (p.mustBeDirectory && !S_ISDIR(st.st_mode)) return kEnotdir;
+  storeFilestat(mem, u32(statPtr), st);
+  return kSuccess;
+}
+
+int32_t path_filestat_set_times(kiln_vmctx* vmctx, int32_t fd, int32_t flags, int32_t path, int32_t pathLen,
+                                int64_t atim, int64_t mtim, int32_t fstFlags) {
+  constexpr uint32_t kAtim = 1, kAtimNow = 2, kMtim = 4, kMtimNow = 8;
+  const uint32_t f = u32(fstFlags);
+  if ((f & ~0xfu) || ((f & kAtim) && (f & kAtimNow)) || ((f & kMtim) && (f & kMtimNow))) return kEinval;
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathFilestatSetTimes, path, pathLen,
+                            (u32(flags) & kLookupSymlinkFollow) ? Final::Follow : Final::FollowIfSlash, &p))
+    return e;
+  if (int32_t e = checkDirectoryTarget(p, false)) return e;
+  timespec times[2];
+  auto set = [](timespec& ts, int64_t ns, bool given, bool now) {
+    if (now) {
+      ts = {0, UTIME_NOW};
+    } else if (given) {
+      const auto u = static_cast<uint64_t>(ns);
+      ts.tv_sec = static_cast<time_t>(u / 1'000'000'000u);
+      ts.tv_nsec = static_cast<long>(u % 1'000'000'000u);
+    } else {
+      ts = {0, UTIME_OMIT};
+    }
+  };
+  set(times[0], atim, f & kAtim, f & kAtimNow);
+  set(times[1], mtim, f & kMtim, f & kMtimNow);
+  if (::utimensat(p.dirFd, p.name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_create_directory(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathLen) {
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathCreateDirectory, path, pathLen, Final::Keep, &p)) return e;
+  if (::mkdirat(p.dirFd, p.name.c_str(), 0777) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_remove_directory(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathLen) {
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathRemoveDirectory, path, pathLen, Final::Keep, &p)) return e;
+  if (::unlinkat(p.dirFd, p.name.c_str(), AT_REMOVEDIR) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_unlink_file(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathLen) {
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathUnlinkFile, path, pathLen, Final::Keep, &p)) return e;
+  if (p.mustBeDirectory) {
+    // "file/" names no file; "dir/" is a directory, which unlink refuses.
+    struct stat st;
+    if (::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
+    return S_ISDIR(st.st_mode) ? kEisdir : kEnotdir;
+  }
+  if (::unlinkat(p.dirFd, p.name.c_str(), 0) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_rename(kiln_vmctx* vmctx, int32_t fd, int32_t oldPath, int32_t oldPathLen, int32_t newFd,
+                    int32_t newPath, int32_t newPathLen) {
+  ResolvedPath from, to;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathRenameSource, oldPath, oldPathLen, Final::Keep, &from)) return e;
+  if (int32_t e = resolveAt(vmctx, newFd, kRightPathRenameTarget, newPath, newPathLen, Final::Keep, &to)) return e;
+  if (from.mustBeDirectory || to.mustBeDirectory) {
+    // A trailing '/' on either name: only directories move.
+    ResolvedPath source;
+    source.dirFd = from.dirFd;
+    source.name = from.name;
+    source.mustBeDirectory = true;
+    if (int32_t e = checkDirectoryTarget(source, false)) return e;
+  }
+  if (::renameat(from.dirFd, from.name.c_str(), to.dirFd, to.name.c_str()) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_link(kiln_vmctx* vmctx, int32_t oldFd, int32_t oldFlags, int32_t oldPath, int32_t oldPathLen,
+                  int32_t newFd, int32_t newPath, int32_t newPathLen) {
+  ResolvedPath from, to;
+  if (int32_t e = resolveAt(vmctx, oldFd, kRightPathLinkSource, oldPath, oldPathLen,
+                            (u32(oldFlags) & kLookupSymlinkFollow) ? Final::Follow : Final::Keep, &from))
+    return e;
+  if (int32_t e = resolveAt(vmctx, newFd, kRightPathLinkTarget, newPath, newPathLen, Final::Keep, &to)) return e;
+  if (from.mustBeDirectory || to.mustBeDirectory) {
+    // Directories cannot be hard-linked; a file with a '/' is no file.
+    struct stat st;
+    if (::fstatat(from.dirFd, from.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
+    return S_ISDIR(st.st_mode) ? kEperm : kEnotdir;
+  }
+  // Flags 0: the kernel links a final symlink itself, never its target.
+  if (::linkat(from.dirFd, from.name.c_str(), to.dirFd, to.name.c_str(), 0) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_symlink(kiln_vmctx* vmctx, int32_t oldPath, int32_t oldPathLen, int32_t fd, int32_t newPath,
+                     int32_t newPathLen) {
+  GuestMemory mem(vmctx);
+  std::string contents;
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathSymlink, newPath, newPathLen, Final::Keep, &p)) return e;
+  if (int32_t e = guestPath(mem, u32(oldPath), u32(oldPathLen), &contents)) return e;
+  if (contents.empty()) return kEnoent;
+  // An absolute link would name a host path: the guest has no business
+  // making one (and resolution never follows one).
+  if (contents.front() == '/') return kEnotcapable;
+  if (p.mustBeDirectory) {
+    struct stat st;
+    return ::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? kEexist : kEnoent;
+  }
+  if (::symlinkat(contents.c_str(), p.dirFd, p.name.c_str()) != 0) return errnoFromHost(errno);
+  return kSuccess;
+}
+
+int32_t path_readlink(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathLen, int32_t buf, int32_t bufLen,
+                      int32_t bufusedPtr) {
+  GuestMemory mem(vmctx);
+  ResolvedPath p;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathReadlink, path, pathLen, Final::Keep, &p)) return e;
+  if (!mem.valid(u32(buf), u32(bufLen)) || !mem.valid(u32(bufusedPtr), 4)) return kEfault;
+  char target[PATH_MAX];
+  ssize_t n = ::readlinkat(p.dirFd, p.name.c_str(), target, sizeof target);
+  if (n < 0) return errnoFromHost(errno);
+  // A buffer too small gets the beginning of the target.
+  size_t copied = static_cast<size_t>(n) < u32(bufLen) ? static_cast<size_t>(n) : u32(bufLen);
+  std::memcpy(mem.at(u32(buf)), target, copied);
+  mem.storeU32(u32(bufusedPtr), static_cast<uint32_t>(copied));
+  return kSuccess;
+}
+
+}  // namespace kiln::wasi
