@@ -57,7 +57,8 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options& options)
     llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
     for (auto& f : hostFeatures) {
       if (!features.empty()) features += ",";
-      features += (f.second ? "+" : "-") + f.first().str();
+      features += f.second ? '+' : '-';
+      features += f.first().str();
     }
   }
   // Check the CPU name first: LLVM would only warn and fall back.

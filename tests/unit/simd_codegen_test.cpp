@@ -44,7 +44,8 @@ struct ModuleBuilder {
     body.code = std::move(code);
     body.v128Consts = std::move(v128Consts);
     m.bodies.push_back(std::move(body));
-    std::string name = "f" + std::to_string(index);
+    std::string name = "f";  // (not "f" + ...: GCC 12 warns falsely, -Wrestrict)
+    name += std::to_string(index);
     m.exports.push_back({name, wasm::ExternKind::Func, index});
     m.funcNames[index] = name;
     return index;

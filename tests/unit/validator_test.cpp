@@ -188,7 +188,8 @@ class ModuleBuilder {
     EXPECT_EQ(m.bodies.size(), 0u) << "imports before definitions";
     Import im;
     im.module = "env";
-    im.name = "f" + std::to_string(m.imports.size());
+    im.name = "f";
+    im.name += std::to_string(m.imports.size());
     im.kind = ExternKind::Func;
     im.funcTypeIndex = type(std::move(params), std::move(results));
     m.imports.push_back(im);
@@ -199,7 +200,8 @@ class ModuleBuilder {
     EXPECT_EQ(m.globals.size(), m.numImportedGlobals) << "imports before definitions";
     Import im;
     im.module = "env";
-    im.name = "g" + std::to_string(m.imports.size());
+    im.name = "g";
+    im.name += std::to_string(m.imports.size());
     im.kind = ExternKind::Global;
     im.global = GlobalType{t, isMutable};
     m.imports.push_back(im);
@@ -1348,7 +1350,8 @@ std::vector<uint8_t> readBytes(const fs::path& path) {
 
 // The value of `"key": "value"` in one line of wast2json output, or "".
 std::string jsonField(const std::string& line, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\": \"";
+  std::string needle = "\"";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "..." + string
+  needle.append(key).append("\": \"");
   size_t at = line.find(needle);
   if (at == std::string::npos) return {};
   at += needle.size();
