@@ -105,6 +105,7 @@ note "kiln: $kiln"
 #   bench <TAB> engine <TAB> ok|fail|crash|skip <TAB> seconds <TAB> bytes <TAB> message
 rm -rf "$build"
 mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,wasm2c,wasm2c-explicit,wasm2c-rt}
+rm -f "$results"/{latest.md,latest.json,ratios.tsv,ratios.png}   # never report a previous run's
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }

@@ -135,15 +135,23 @@ def capture(cmd, first_line=True):
 
 
 def machine_info():
-    model = "unknown"
+    info = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
+                if not line.strip():
+                    break  # the first processor is enough
+                key, _, value = line.partition(":")
+                info[key.strip()] = value.strip()
     except OSError:
         pass
+    model = info.get("model name", "unknown")
+    if "cpu family" in info:
+        model += f" (family {info['cpu family']}, model {info.get('model', '?')})"
+    flags = info.get("flags", "").split()
+    simd = [f for f in ("sse4_2", "avx2", "avx512f") if f in flags]
+    if simd:
+        model += ", " + "/".join(simd)
     mem = ""
     try:
         with open("/proc/meminfo") as f:
@@ -166,9 +174,13 @@ def versions(args):
     dirty = capture(["git", "-C", args.repo, "status", "--porcelain", "--untracked-files=no"], False)
     if dirty not in ("", "not available"):
         commit += " (with uncommitted changes)"
+    try:
+        built = datetime.datetime.fromtimestamp(os.path.getmtime(args.kiln)).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    except OSError:
+        built = "?"
     return {
-        "kiln": f"{capture([args.kiln, '--version'])} ({args.kiln})",
-        "kiln source": commit,
+        "kiln": f"{capture([args.kiln, '--version'])} ({args.kiln}, built {built})",
+        "repository HEAD when the report was written": commit,
         "clang (native, wasm32-wasi, wasm2c output)": capture(["clang-19", "--version"]),
         "wasi-libc": dpkg("wasi-libc"),
         "node": f"{capture(['node', '--version'])} (V8 {capture(['node', '-p', 'process.versions.v8'])})",
