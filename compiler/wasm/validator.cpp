@@ -38,17 +38,7 @@ constexpr Operand kUnknown = 0;
 constexpr Operand operand(ValType t) { return static_cast<Operand>(t); }
 
 std::string_view typeName(Operand o) {
-  if (o == kUnknown) return "unknown";
-  switch (static_cast<ValType>(o)) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-  }
-  return "<invalid type>";
+  return o == kUnknown ? "unknown" : valTypeName(static_cast<ValType>(o));
 }
 
 std::string typeName(ValType t) { return std::string(typeName(operand(t))); }

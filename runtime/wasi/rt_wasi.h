@@ -361,6 +361,10 @@ int32_t sched_yield(kiln_vmctx* vmctx);
 // The host clock for a WASI clock id.
 bool hostClock(int32_t id, clockid_t* clock);
 
+// The two timespecs of utimensat/futimens from WASI's atim, mtim and
+// fstflags; EINVAL for contradictory flags (wasi_fd.cpp).
+int32_t timesFromFlags(int64_t atim, int64_t mtim, int32_t fstFlags, struct timespec times[2]);
+
 // file descriptors (wasi_fd.cpp)
 int32_t fd_advise(kiln_vmctx* vmctx, int32_t fd, int64_t offset, int64_t len, int32_t advice);
 int32_t fd_allocate(kiln_vmctx* vmctx, int32_t fd, int64_t offset, int64_t len);

@@ -273,8 +273,6 @@ int32_t fd_filestat_set_size(kiln_vmctx* vmctx, int32_t fd, int64_t size) {
   return r.ok() ? kSuccess : errnoFromHost(r.error);
 }
 
-namespace {
-
 // The two timespecs of utimensat/futimens from WASI's fstflags.
 int32_t timesFromFlags(int64_t atim, int64_t mtim, int32_t fstFlags, timespec times[2]) {
   constexpr uint32_t kAtim = 1, kAtimNow = 2, kMtim = 4, kMtimNow = 8;
@@ -297,8 +295,6 @@ int32_t timesFromFlags(int64_t atim, int64_t mtim, int32_t fstFlags, timespec ti
   set(times[1], mtim, flags & kMtim, flags & kMtimNow);
   return kSuccess;
 }
-
-}  // namespace
 
 int32_t fd_filestat_set_times(kiln_vmctx* vmctx, int32_t fd, int64_t atim, int64_t mtim, int32_t fstFlags) {
   Descriptor* d;

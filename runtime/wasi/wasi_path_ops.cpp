@@ -164,28 +164,13 @@ int32_t path_filestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t flags, int32_t 
 
 int32_t path_filestat_set_times(kiln_vmctx* vmctx, int32_t fd, int32_t flags, int32_t path, int32_t pathLen,
                                 int64_t atim, int64_t mtim, int32_t fstFlags) {
-  constexpr uint32_t kAtim = 1, kAtimNow = 2, kMtim = 4, kMtimNow = 8;
-  const uint32_t f = u32(fstFlags);
-  if ((f & ~0xfu) || ((f & kAtim) && (f & kAtimNow)) || ((f & kMtim) && (f & kMtimNow))) return kEinval;
+  timespec times[2];
+  if (int32_t e = timesFromFlags(atim, mtim, fstFlags, times)) return e;
   ResolvedPath p;
   if (int32_t e = resolveAt(vmctx, fd, kRightPathFilestatSetTimes, path, pathLen,
                             (u32(flags) & kLookupSymlinkFollow) ? Final::Follow : Final::FollowIfSlash, &p))
     return e;
   if (int32_t e = checkDirectoryTarget(p, false)) return e;
-  timespec times[2];
-  auto set = [](timespec& ts, int64_t ns, bool given, bool now) {
-    if (now) {
-      ts = {0, UTIME_NOW};
-    } else if (given) {
-      const auto u = static_cast<uint64_t>(ns);
-      ts.tv_sec = static_cast<time_t>(u / 1'000'000'000u);
-      ts.tv_nsec = static_cast<long>(u % 1'000'000'000u);
-    } else {
-      ts = {0, UTIME_OMIT};
-    }
-  };
-  set(times[0], atim, f & kAtim, f & kAtimNow);
-  set(times[1], mtim, f & kMtim, f & kMtimNow);
   if (::utimensat(p.dirFd, p.name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
   return kSuccess;
 }
