@@ -15,8 +15,13 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 
+#include <cstdlib>
 #include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
 
+#include "codegen/alias_versioning.h"
 #include "kiln/abi.h"
 #include <stdexcept>
 
@@ -36,8 +41,17 @@ void initializeTargets() {
     // its no-wrap runtime check folds to "fail", and the vector loop is
     // dead code (bench/FINDINGS.md, section 2: stencil 3.6x -> 1.1x native
     // without widening; no other benchmark moved beyond noise).
-    const char* args[] = {"kiln", "-indvars-widen-indvars=false"};
-    llvm::cl::ParseCommandLineOptions(2, args, "", nullptr, nullptr, /*LongOptionsUseDoubleDash=*/false);
+    std::vector<const char*> args = {"kiln", "-indvars-widen-indvars=false"};
+    // For experiments only (bench/FINDINGS.md): extra LLVM options, split at
+    // spaces. Not part of the cache key; `kiln build` does not use the cache.
+    std::vector<std::string> extra;
+    if (const char* env = std::getenv("KILN_LLVM_ARGS")) {
+      std::istringstream words(env);
+      for (std::string word; words >> word;) extra.push_back(word);
+    }
+    for (const std::string& word : extra) args.push_back(word.c_str());
+    llvm::cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(), "", nullptr, nullptr,
+                                      /*LongOptionsUseDoubleDash=*/false);
   });
 }
 
@@ -102,6 +116,9 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
     case 3: level = llvm::OptimizationLevel::O3; break;
     default: break;
   }
+  pb.registerVectorizerStartEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
+    fpm.addPass(AliasVersioningPass());
+  });
   llvm::ModulePassManager mpm;
   if (level == llvm::OptimizationLevel::O0) {
     mpm = pb.buildO0DefaultPipeline(level);

@@ -32,6 +32,7 @@ void FunctionTranslator::translate() {
     locals_.push_back(b_.CreateAlloca(mc_.valType(localTypes_[i]), nullptr, "local" + std::to_string(i)));
   }
   localVersion_.assign(localTypes_.size(), 0);
+  lastStore_.assign(localTypes_.size(), {});
   for (size_t i = 0; i < type_.params.size(); ++i) b_.CreateStore(fn_->getArg(i + 1), locals_[i]);
   for (size_t i = type_.params.size(); i < localTypes_.size(); ++i) {
     b_.CreateStore(zeroValue(localTypes_[i]), locals_[i]);

@@ -135,6 +135,12 @@ class FunctionTranslator {
   uint32_t nextVersion_ = 0;
   std::unordered_map<llvm::Value*, LocalValue> valueSource_;  // i32 values read from a local
   std::set<LocalValue> accessed_;
+  // The last value stored to each local and the block of that store.
+  struct StoredLocal {
+    llvm::Value* value = nullptr;
+    llvm::BasicBlock* block = nullptr;
+  };
+  std::vector<StoredLocal> lastStore_;
   void noteAccess(llvm::Value* address);
   bool provenInBounds(llvm::Value* address) const;
   void assignLocal(uint32_t index) { localVersion_[index] = ++nextVersion_; }

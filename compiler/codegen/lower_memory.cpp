@@ -18,6 +18,21 @@ llvm::Value* FunctionTranslator::memorySizeBytes() {
 llvm::Value* FunctionTranslator::linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize) {
   // Once this access has not trapped, `address` is in bounds for what follows.
   noteAccess(address);
+  // `x + c` that provably does not wrap (an `add nuw` from lowerNumeric):
+  // zero-extend x and fold c into the 64-bit offset. x86 can then put c in
+  // the addressing mode, and SCEV sees accesses at x and x + c as one
+  // pointer at a constant distance, so the loop vectorizer neither needs
+  // nor emits a run-time overlap check between them.
+  if (auto* add = llvm::dyn_cast<llvm::BinaryOperator>(address);
+      add && add->getOpcode() == llvm::Instruction::Add && add->hasNoUnsignedWrap()) {
+    for (unsigned i = 0; i < 2; ++i) {
+      if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(add->getOperand(i))) {
+        address = add->getOperand(1 - i);
+        offset += c->getZExtValue();
+        break;
+      }
+    }
+  }
   llvm::Value* effective = b_.CreateZExt(address, mc_.i64Ty);
   if (offset) effective = b_.CreateAdd(effective, b_.getInt64(offset), "", /*HasNUW=*/true);
   if (mc_.options.explicitBoundsChecks) {

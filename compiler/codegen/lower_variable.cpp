@@ -9,6 +9,16 @@ using wasm::Opcode;
 bool FunctionTranslator::lowerVariable(const wasm::Instr& instr) {
   switch (instr.op) {
     case Opcode::LocalGet: {
+      // A value stored earlier in this basic block is the local's value
+      // (mem2reg would find the same): using it directly lets address
+      // patterns (`x + c` in linearAddress) be seen through a local.
+      const StoredLocal& stored = lastStore_[instr.index];
+      if (stored.value && stored.block == b_.GetInsertBlock()) {
+        if (localTypes_[instr.index] == wasm::ValType::I32)
+          valueSource_.try_emplace(stored.value, instr.index, localVersion_[instr.index]);
+        push(stored.value);
+        return true;
+      }
       llvm::AllocaInst* slot = locals_[instr.index];
       llvm::Value* value = b_.CreateLoad(slot->getAllocatedType(), slot);
       if (localTypes_[instr.index] == wasm::ValType::I32) valueSource_[value] = {instr.index, localVersion_[instr.index]};
@@ -16,10 +26,12 @@ bool FunctionTranslator::lowerVariable(const wasm::Instr& instr) {
       return true;
     }
     case Opcode::LocalSet:
+      lastStore_[instr.index] = {top(), b_.GetInsertBlock()};
       b_.CreateStore(pop(), locals_[instr.index]);
       assignLocal(instr.index);
       return true;
     case Opcode::LocalTee:
+      lastStore_[instr.index] = {top(), b_.GetInsertBlock()};
       b_.CreateStore(top(), locals_[instr.index]);
       assignLocal(instr.index);
       if (localTypes_[instr.index] == wasm::ValType::I32) valueSource_[top()] = {instr.index, localVersion_[instr.index]};
