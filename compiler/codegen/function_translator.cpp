@@ -200,12 +200,15 @@ llvm::LoadInst* FunctionTranslator::loadAt(llvm::Type* type, llvm::Value* base, 
 }
 
 llvm::Value* FunctionTranslator::loadVmctxField(uint32_t offset, llvm::Type* type, const char* name) {
-  return loadAt(type, vmctx_, offset, mc_.tbaaVmctx, name);
+  // The instance's tables, functions and type ids are placed once, when it
+  // is made; the stack limit is reset on every entry from the host.
+  bool invariant = offset == vmctx_offset::tables || offset == vmctx_offset::funcs || offset == vmctx_offset::typeIds;
+  return loadAt(type, vmctx_, offset, mc_.tbaaVmctx, name, invariant);
 }
 
 std::pair<llvm::Value*, llvm::Value*> FunctionTranslator::funcCodeAndVmctx(llvm::Value* func) {
-  llvm::Value* code = loadAt(mc_.ptrTy, func, struct_offset::funcCode, mc_.tbaaVmctx, "code");
-  llvm::Value* calleeVmctx = loadAt(mc_.ptrTy, func, struct_offset::funcVmctx, mc_.tbaaVmctx, "callee_vmctx");
+  llvm::Value* code = loadAt(mc_.ptrTy, func, struct_offset::funcCode, mc_.tbaaVmctx, "code", true);
+  llvm::Value* calleeVmctx = loadAt(mc_.ptrTy, func, struct_offset::funcVmctx, mc_.tbaaVmctx, "callee_vmctx", true);
   return {code, calleeVmctx};
 }
 

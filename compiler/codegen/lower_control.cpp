@@ -252,16 +252,19 @@ void FunctionTranslator::lowerCallIndirect(uint32_t typeIndex, uint32_t tableInd
   const wasm::FuncType& sig = wasm_.types[typeIndex];
   llvm::Value* tables = loadVmctxField(vmctx_offset::tables, mc_.ptrTy, "tables");
   llvm::Value* table = loadAt(mc_.ptrTy, tables, uint64_t{tableIndex} * 8, mc_.tbaaVmctx, "table", true);
-  llvm::Value* size = loadAt(mc_.i32Ty, table, struct_offset::tableSize, mc_.tbaaTable, "table_size");
+  const bool fixed = mc_.fixedTables[tableIndex];
+  llvm::Value* size = loadAt(mc_.i32Ty, table, struct_offset::tableSize, mc_.tbaaTable, "table_size", fixed);
   trapIf(b_.CreateICmpUGE(index, size), KILN_TRAP_UNDEFINED_ELEMENT);
-  llvm::Value* elements = loadAt(mc_.ptrTy, table, struct_offset::tableElements, mc_.tbaaTable, "elements");
+  llvm::Value* elements = loadAt(mc_.ptrTy, table, struct_offset::tableElements, mc_.tbaaTable, "elements", fixed);
   auto* func = b_.CreateAlignedLoad(
       mc_.ptrTy, b_.CreateInBoundsGEP(mc_.ptrTy, elements, b_.CreateZExt(index, mc_.i64Ty)), llvm::Align(8), "func");
   func->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaTable);
+  if (fixed) func->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(mc_.ctx, {}));
   trapIf(b_.CreateIsNull(func), KILN_TRAP_INDIRECT_CALL_NULL);
   llvm::Value* typeIds = loadVmctxField(vmctx_offset::typeIds, mc_.ptrTy, "type_ids");
   llvm::Value* expected = loadAt(mc_.i32Ty, typeIds, uint64_t{typeIndex} * 4, mc_.tbaaVmctx, "expected_type", true);
-  llvm::Value* actual = loadAt(mc_.i32Ty, func, struct_offset::funcTypeId, mc_.tbaaVmctx, "actual_type");
+  // A kiln_func never changes once made.
+  llvm::Value* actual = loadAt(mc_.i32Ty, func, struct_offset::funcTypeId, mc_.tbaaVmctx, "actual_type", true);
   trapIf(b_.CreateICmpNE(expected, actual), KILN_TRAP_INDIRECT_CALL_TYPE_MISMATCH);
   auto [code, calleeVmctx] = funcCodeAndVmctx(func);
   for (llvm::Value* v : emitCall(mc_.functionTypeOf(typeIndex), code, calleeVmctx, sig, nullptr)) push(v);

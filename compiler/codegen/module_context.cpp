@@ -29,6 +29,24 @@ ModuleContext::ModuleContext(const wasm::Module& wasmModule, llvm::Module& modul
 
   for (const wasm::FuncType& type : wasm.types) llvmFuncTypes.push_back(functionType(type));
 
+  fixedTables.assign(wasm.tables.size(), true);
+  for (uint32_t i = 0; i < wasm.numImportedTables; ++i) fixedTables[i] = false;
+  for (const wasm::Export& e : wasm.exports) {
+    if (e.kind == wasm::ExternKind::Table) fixedTables[e.index] = false;
+  }
+  for (const wasm::FunctionBody& body : wasm.bodies) {
+    for (const wasm::Instr& in : body.code) {
+      switch (in.op) {
+        case wasm::Opcode::TableSet:
+        case wasm::Opcode::TableGrow:
+        case wasm::Opcode::TableFill:
+        case wasm::Opcode::TableCopy: fixedTables[in.index] = false; break;   // index: the written table
+        case wasm::Opcode::TableInit: fixedTables[in.index2] = false; break;  // index2: the table
+        default: break;
+      }
+    }
+  }
+
   uint32_t offset = kGlobalsOffset;
   for (size_t i = 0; i < wasm.globals.size(); ++i) {
     globalOffsets.push_back(offset);

@@ -74,6 +74,10 @@ class ModuleContext {
   // global, of the pointer to its cell).
   std::vector<uint32_t> globalOffsets;
   uint32_t vmctxSize = 0;
+  // Tables whose size and elements never change once instantiated: defined
+  // here, not exported, and no instruction writes them. Their reads are
+  // invariant loads, which LLVM hoists out of call_indirect loops.
+  std::vector<bool> fixedTables;
 
   // TBAA tags: linear memory never aliases the VM context or globals, which
   // is what lets LLVM keep the memory base and loop bounds in registers.
