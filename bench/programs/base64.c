@@ -78,7 +78,7 @@ static size_t decode(const char *in, size_t n, unsigned char *out) {
 }
 
 int main(int argc, char **argv) {
-  long mib = bench_size(argc, argv, 400, 10);
+  long mib = bench_size(argc, argv, 900, 10);
   memset(inverse, -1, sizeof inverse);
   for (int i = 0; i < 64; i++) inverse[(unsigned char)alphabet[i]] = (signed char)i;
 

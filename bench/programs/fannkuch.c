@@ -46,7 +46,7 @@ static void fannkuch(int n, const int *start, int *out_checksum, int *out_max_fl
 }
 
 int main(int argc, char **argv) {
-  long rounds = bench_size(argc, argv, 30, 2);
+  long rounds = bench_size(argc, argv, 40, 2);
   const int n = 9;
   int start[NMAX];
   uint64_t h = HASH_INIT;

@@ -9,7 +9,7 @@ static int tak(int x, int y, int z) {
 }
 
 int main(int argc, char **argv) {
-  uint32_t n = (uint32_t)bench_size(argc, argv, 38, 27);
+  uint32_t n = (uint32_t)bench_size(argc, argv, 40, 27);
   uint32_t f = fib(n);
   int t = tak((int)n / 2 + 6, (int)n / 4, 0);
   printf("fib(%u) = %u\ntak = %d\n", n, f, t);

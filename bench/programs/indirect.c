@@ -54,7 +54,7 @@ static void merge_sort(unsigned char *base, unsigned char *tmp, size_t n, size_t
 }
 
 int main(int argc, char **argv) {
-  long millions = bench_size(argc, argv, 60, 2);
+  long millions = bench_size(argc, argv, 100, 2);
   enum { MASK = 4095 };
   unsigned char code[MASK + 1];
   uint32_t data[MASK + 1];

@@ -116,7 +116,7 @@ static void sieve_program(program_t *p) {
 }
 
 int main(int argc, char **argv) {
-  long thousands = bench_size(argc, argv, 200, 10);
+  long thousands = bench_size(argc, argv, 400, 10);
   program_t prog;
   uint64_t steps = 0;
   int64_t locals[8] = {0};

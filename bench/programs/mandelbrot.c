@@ -3,7 +3,7 @@
 #include "common.h"
 
 int main(int argc, char **argv) {
-  int size = (int)bench_size(argc, argv, 3000, 400);
+  int size = (int)bench_size(argc, argv, 3600, 400);
   int row_bytes = (size + 7) / 8;
   unsigned char *bitmap = xmalloc((size_t)row_bytes * size);
   const int max_iter = 50;

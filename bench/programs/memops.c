@@ -13,7 +13,7 @@
 #define RING (1 << 20)
 
 int main(int argc, char **argv) {
-  long frames = bench_size(argc, argv, 6000, 150);
+  long frames = bench_size(argc, argv, 20000, 150);
   unsigned char *fb = xmalloc((size_t)W * H);
   unsigned char *sheet = xmalloc((size_t)SHEET_W * SHEET_H);
   unsigned char *ring = xmalloc(RING);

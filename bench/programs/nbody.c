@@ -72,7 +72,7 @@ static void offset_momentum(body_t *b, int n) {
 }
 
 int main(int argc, char **argv) {
-  long steps = bench_size(argc, argv, 10000000, 200000);
+  long steps = bench_size(argc, argv, 15000000, 200000);
   offset_momentum(bodies, NBODIES);
   printf("nbody steps=%ld\n%.9f\n", steps, energy(bodies, NBODIES));
   for (long s = 0; s < steps; s++) advance(bodies, NBODIES, 0.01);

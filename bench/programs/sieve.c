@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
   uint32_t limit = (uint32_t)(millions * 1000000);
   unsigned char *composite = xmalloc(limit / 2 + 1);
   uint64_t h = HASH_INIT;
-  for (int round = 0; round < 4; round++) {
+  for (int round = 0; round < 14; round++) {
     uint64_t sum = 0;
     uint64_t count = sieve(limit - (uint32_t)round * 1000u, composite, &sum);
     printf("primes below %u: %" PRIu64 "\n", limit - (uint32_t)round * 1000u, count);

@@ -29,7 +29,7 @@ static void mul_atav(int n, const double *v, double *out, double *tmp) {
 }
 
 int main(int argc, char **argv) {
-  int n = (int)bench_size(argc, argv, 3500, 400);
+  int n = (int)bench_size(argc, argv, 4200, 400);
   double *u = xmalloc(n * sizeof *u), *v = xmalloc(n * sizeof *v),
          *tmp = xmalloc(n * sizeof *tmp);
   for (int i = 0; i < n; i++) u[i] = 1.0;

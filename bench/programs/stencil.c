@@ -15,7 +15,7 @@ static void sweep(const float *restrict src, float *restrict dst) {
 }
 
 int main(int argc, char **argv) {
-  long sweeps = bench_size(argc, argv, 1600, 40);
+  long sweeps = bench_size(argc, argv, 3000, 40);
   float *a = xmalloc(sizeof(float) * N * N), *b = xmalloc(sizeof(float) * N * N);
   for (int y = 0; y < N; y++)
     for (int x = 0; x < N; x++) {
