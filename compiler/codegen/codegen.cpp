@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "codegen/alias_versioning.h"
+#include "codegen/access_versioning.h"
 #include "kiln/abi.h"
 #include <stdexcept>
 
@@ -117,7 +117,7 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
     default: break;
   }
   pb.registerVectorizerStartEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
-    fpm.addPass(AliasVersioningPass());
+    fpm.addPass(AccessVersioningPass());
   });
   llvm::ModulePassManager mpm;
   if (level == llvm::OptimizationLevel::O0) {
