@@ -231,9 +231,12 @@ llvm::Value* FunctionTranslator::callIntrinsic(llvm::Intrinsic::ID id, llvm::Arr
 }
 
 // Stack exhaustion must trap, never crash: compare this frame's address with
-// the limit the runtime put in the VM context. Functions that call nothing
-// cannot recurse, and the runtime's margin below the limit covers one frame,
-// so small leaves skip the check.
+// the limit the runtime put in the VM context. The runtime's margin below the
+// limit covers one frame, so the frame needs checking only before it calls:
+// functions that call nothing cannot recurse, and skip it unless their frame
+// may be large. Checking at each call rather than at entry lets LLVM
+// shrink-wrap the prologue: the paths that return without calling (most
+// calls of a recursive function) then set up no frame at all.
 void FunctionTranslator::emitStackCheck() {
   bool calls = false;
   for (const wasm::Instr& instr : body_.code) {
@@ -242,7 +245,14 @@ void FunctionTranslator::emitStackCheck() {
       break;
     }
   }
-  if (!calls && localTypes_.size() < 512) return;
+  if (calls) {
+    checkStackBeforeCalls_ = true;
+    return;
+  }
+  if (localTypes_.size() >= 512) emitStackLimitCheck();
+}
+
+void FunctionTranslator::emitStackLimitCheck() {
   llvm::Value* frame = callIntrinsic(llvm::Intrinsic::frameaddress, {mc_.ptrTy}, {b_.getInt32(0)});
   llvm::Value* limit = loadVmctxField(vmctx_offset::stackLimit, mc_.i64Ty, "stack_limit");
   trapIf(b_.CreateICmpULT(b_.CreatePtrToInt(frame, mc_.i64Ty), limit), KILN_TRAP_STACK_OVERFLOW);

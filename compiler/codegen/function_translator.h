@@ -108,6 +108,7 @@ class FunctionTranslator {
   llvm::Value* linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize);
   llvm::Value* memorySizeBytes();
   void emitStackCheck();
+  void emitStackLimitCheck();
 
   ModuleContext& mc_;
   const wasm::Module& wasm_;
@@ -124,6 +125,7 @@ class FunctionTranslator {
   std::vector<Control> controls_;
   std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
+  bool checkStackBeforeCalls_ = false;  // emitStackCheck: check at each call
   bool nextIsDrop_ = false; // the instruction after the current one is `drop`
 
   // Addresses known to lie at least 64 KiB below 2^32 (see rt_memory.h):
