@@ -2,7 +2,8 @@
 //
 // Strategy: guest code runs on the stack of the thread that calls
 // Instance::call; there is no separate guest stack. Compiled functions
-// compare their frame address with kiln_vmctx::stack_limit on entry and trap
+// compare their frame address with kiln_vmctx::stack_limit before they call
+// (leaves with a large frame: on entry) and trap
 // with KILN_TRAP_STACK_OVERFLOW below it. The limit is the thread stack's low
 // end plus a margin of 256 KiB (a quarter of the stack for stacks under
 // 1 MiB), which leaves room below the limit for host functions called from
@@ -21,6 +22,8 @@
 // run fine within 8 MiB. Embedders that want a deeper guest stack can call
 // into wasm from a thread created with a larger stack.
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "rt_trap.h"
 
@@ -38,13 +41,45 @@ constexpr uintptr_t kMaxGuestStack = 1ull << 30;
 
 }  // namespace
 
+}  // namespace kiln::rt
+
+extern "C" void* __libc_stack_end;  // glibc: near the top of the main thread's stack
+
+namespace kiln::rt {
+namespace {
+
+// The main thread's stack without pthread_getattr_np, which parses
+// /proc/self/maps (a tenth of a hello-world's start-up). The kernel lets the
+// stack grow to RLIMIT_STACK below its top, and the top lies above
+// __libc_stack_end by the arguments and environment, at most a quarter of
+// the limit (execve's own bound) plus the auxiliary vector. Assuming the
+// largest such gap can only place `addr` above the true low end: the guest
+// gets a little less stack, never more.
+bool mainThreadStack(void** addr, size_t* size) {
+  if (getpid() != gettid()) return false;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_STACK, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t top = (reinterpret_cast<uintptr_t>(__libc_stack_end) + page - 1) & ~(page - 1);
+  const uintptr_t reach = static_cast<uintptr_t>(limit.rlim_cur);
+  const uintptr_t usable = reach - reach / 4 - 64 * 1024;
+  if (reach < 1024 * 1024 || top < usable) return false;
+  *addr = reinterpret_cast<void*>(top - usable);
+  *size = usable;
+  return true;
+}
+
+}  // namespace
+
 StackBounds queryThreadStack() {
   StackBounds bounds;
   pthread_attr_t attr;
   void* addr = nullptr;
   size_t size = 0;
   size_t guard = 0;
-  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+  if (mainThreadStack(&addr, &size)) {
+    guard = 0;
+  } else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     pthread_attr_getstack(&attr, &addr, &size);
     pthread_attr_getguardsize(&attr, &guard);
     pthread_attr_destroy(&attr);
