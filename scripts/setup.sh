@@ -38,6 +38,8 @@ packages=(
   libcli11-dev libgtest-dev nlohmann-json3-dev
   # WebAssembly test inputs: C through clang with wasi-libc, and WAT
   clang-19 libclang-rt-19-dev-wasm32 wasi-libc wabt
+  # the benchmark programs' checksum test (GNU time: peak memory)
+  time
 )
 
 missing=()

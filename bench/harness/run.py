@@ -38,7 +38,7 @@ DESCRIPTIONS = {
 }
 COMPILED = ["kiln", "kiln-explicit", "kiln-cpu-native", "wasm2c", "wasm2c-explicit"]  # engines with a build step of their own
 KILN_ENGINES = {"kiln", "kiln-explicit", "kiln-cpu-native"}
-STARTUP_RUNS = {"full": 15, "quick": 3}
+STARTUP_RUNS = {"full": 51, "quick": 3}
 TIMEOUT = {"full": 600.0, "quick": 120.0}
 
 

@@ -92,10 +92,10 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options& options)
   llvm::TargetOptions targetOptions;
   // No padding before loop headers (LLVM aligns them to 16 bytes on x86).
   // Today's cores run loops from a micro-op cache, where alignment buys
-  // little, and on this project's Zen 5 reference machine a hot loop whose
-  // first instruction sits on a 64-byte boundary runs about 30% slower than
-  // the same loop at any other offset we tried (bench/FINDINGS.md): 16-byte
-  // alignment puts a quarter of all loops there, byte alignment one in 64.
+  // little, and on this project's Zen 5 reference machine a hot loop that
+  // starts in the first 8 bytes of a 64-byte line runs about 30% slower than
+  // the same loop at any other offset (bench/FINDINGS.md): 16-byte alignment
+  // puts a quarter of all loops there, byte alignment one in eight.
   targetOptions.LoopAlignment = 1;
   auto tm = std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, llvm::CodeModel::Small, codeGenLevel(options.optLevel)));
