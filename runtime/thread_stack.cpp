@@ -54,8 +54,10 @@ namespace {
 // __libc_stack_end by the arguments and environment, at most a quarter of
 // the limit (execve's own bound) plus the auxiliary vector. Assuming the
 // largest such gap can only place `addr` above the true low end: the guest
-// gets a little less stack, never more.
-bool mainThreadStack(void** addr, size_t* size) {
+// gets a little less stack, never more. `guard` widens the window in which a
+// fault counts as a stack overflow by that same gap, so that it still covers
+// the kernel's guard gap below the true low end.
+bool mainThreadStack(void** addr, size_t* size, size_t* guard) {
   if (getpid() != gettid()) return false;
   rlimit limit{};
   if (getrlimit(RLIMIT_STACK, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return false;
@@ -66,6 +68,7 @@ bool mainThreadStack(void** addr, size_t* size) {
   if (reach < 1024 * 1024 || top < usable) return false;
   *addr = reinterpret_cast<void*>(top - usable);
   *size = usable;
+  *guard = (reach - usable) + kGuardWindow;
   return true;
 }
 
@@ -77,8 +80,8 @@ StackBounds queryThreadStack() {
   void* addr = nullptr;
   size_t size = 0;
   size_t guard = 0;
-  if (mainThreadStack(&addr, &size)) {
-    guard = 0;
+  if (mainThreadStack(&addr, &size, &guard)) {
+    // bounds from RLIMIT_STACK
   } else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
     pthread_attr_getstack(&attr, &addr, &size);
     pthread_attr_getguardsize(&attr, &guard);
