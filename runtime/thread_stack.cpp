@@ -3,7 +3,7 @@
 // Strategy: guest code runs on the stack of the thread that calls
 // Instance::call; there is no separate guest stack. Compiled functions
 // compare their frame address with kiln_vmctx::stack_limit before they call
-// (leaves with a large frame: on entry) and trap
+// (functions with a large frame also on entry) and trap
 // with KILN_TRAP_STACK_OVERFLOW below it. The limit is the thread stack's low
 // end plus a margin of 256 KiB (a quarter of the stack for stacks under
 // 1 MiB), which leaves room below the limit for host functions called from
@@ -27,6 +27,8 @@
 
 #include "rt_trap.h"
 
+extern "C" void* __libc_stack_end;  // glibc: near the top of the main thread's stack
+
 namespace kiln::rt {
 namespace {
 
@@ -38,15 +40,6 @@ constexpr uintptr_t kGuardWindow = 1024 * 1024;
 // With an unlimited RLIMIT_STACK the main thread's stack is bounded only by
 // the next mapping; let the guest use at most this much of it.
 constexpr uintptr_t kMaxGuestStack = 1ull << 30;
-
-}  // namespace
-
-}  // namespace kiln::rt
-
-extern "C" void* __libc_stack_end;  // glibc: near the top of the main thread's stack
-
-namespace kiln::rt {
-namespace {
 
 // The main thread's stack without pthread_getattr_np, which parses
 // /proc/self/maps (a tenth of a hello-world's start-up). The kernel lets the
@@ -80,9 +73,7 @@ StackBounds queryThreadStack() {
   void* addr = nullptr;
   size_t size = 0;
   size_t guard = 0;
-  if (mainThreadStack(&addr, &size, &guard)) {
-    // bounds from RLIMIT_STACK
-  } else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+  if (!mainThreadStack(&addr, &size, &guard) && pthread_getattr_np(pthread_self(), &attr) == 0) {
     pthread_attr_getstack(&attr, &addr, &size);
     pthread_attr_getguardsize(&attr, &guard);
     pthread_attr_destroy(&attr);

@@ -1,5 +1,6 @@
 #include "codegen/function_translator.h"
 
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Intrinsics.h>
 
 #include <stdexcept>
@@ -38,7 +39,7 @@ void FunctionTranslator::translate() {
     b_.CreateStore(zeroValue(localTypes_[i]), locals_[i]);
   }
 
-  emitStackCheck();
+  if (localTypes_.size() >= kLargeFrameLocals) checkStack();
 
   // The memory base never moves (guard pages reserve the whole 8 GiB up
   // front, and explicit-check mode reserves the maximum too), so one load
@@ -69,6 +70,12 @@ void FunctionTranslator::translate() {
   for (llvm::BasicBlock* bb : trapBlocks_) {
     if (bb) bb->moveAfter(&fn_->back());
   }
+
+  // Frame pointers let the runtime walk wasm frames for backtraces. A
+  // function that can neither trap nor call is never on the stack when a
+  // trap walks it, and a frame would be most of a small leaf's cost (op_add
+  // in bench/programs/indirect.c).
+  fn_->addFnAttr("frame-pointer", mayTrapOrCall() ? "all" : "none");
 }
 
 // Inside dead code only nesting matters: find the `else` or `end` that
@@ -232,30 +239,30 @@ llvm::Value* FunctionTranslator::callIntrinsic(llvm::Intrinsic::ID id, llvm::Arr
 
 // Stack exhaustion must trap, never crash: compare this frame's address with
 // the limit the runtime put in the VM context. The runtime's margin below the
-// limit covers one frame, so the frame needs checking only before it calls:
-// functions that call nothing cannot recurse, and skip it unless their frame
-// may be large. Checking at each call rather than at entry lets LLVM
-// shrink-wrap the prologue: the paths that return without calling (most
-// calls of a recursive function) then set up no frame at all.
-void FunctionTranslator::emitStackCheck() {
-  bool calls = false;
-  for (const wasm::Instr& instr : body_.code) {
-    if (instr.op == Opcode::Call || instr.op == Opcode::CallIndirect) {
-      calls = true;
-      break;
-    }
-  }
-  if (calls) {
-    checkStackBeforeCalls_ = true;
-    return;
-  }
-  if (localTypes_.size() >= 512) emitStackLimitCheck();
-}
-
-void FunctionTranslator::emitStackLimitCheck() {
+// limit covers one frame, so a frame needs checking only before it calls
+// (and on entry if it may be large): the paths that return without calling,
+// most activations of a recursive function, then skip the check. A frame
+// never moves and a thread's limit never changes, so a check already made
+// in the current basic block covers the calls after it.
+void FunctionTranslator::checkStack() {
+  if (stackCheckedIn_ == b_.GetInsertBlock()) return;
   llvm::Value* frame = callIntrinsic(llvm::Intrinsic::frameaddress, {mc_.ptrTy}, {b_.getInt32(0)});
   llvm::Value* limit = loadVmctxField(vmctx_offset::stackLimit, mc_.i64Ty, "stack_limit");
   trapIf(b_.CreateICmpULT(b_.CreatePtrToInt(frame, mc_.i64Ty), limit), KILN_TRAP_STACK_OVERFLOW);
+  stackCheckedIn_ = b_.GetInsertBlock();
+}
+
+// Whether the translated function can trap or call, and so be on the stack
+// when a trap walks it: a call (the trap calls included) or a linear-memory
+// access, which may fault on a guard page. Intrinsics are not calls.
+bool FunctionTranslator::mayTrapOrCall() const {
+  if (memoryBase_ && !memoryBase_->use_empty()) return true;
+  for (const llvm::BasicBlock& block : *fn_) {
+    for (const llvm::Instruction& inst : block) {
+      if (llvm::isa<llvm::CallBase>(inst) && !llvm::isa<llvm::IntrinsicInst>(inst)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace kiln::codegen

@@ -107,8 +107,11 @@ class FunctionTranslator {
                              llvm::ArrayRef<llvm::Value*> args);
   llvm::Value* linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize);
   llvm::Value* memorySizeBytes();
-  void emitStackCheck();
-  void emitStackLimitCheck();
+  // Functions with this many locals may have a frame larger than the
+  // runtime's stack margin: they check the stack on entry too.
+  static constexpr size_t kLargeFrameLocals = 512;
+  void checkStack();
+  bool mayTrapOrCall() const;
 
   ModuleContext& mc_;
   const wasm::Module& wasm_;
@@ -125,7 +128,7 @@ class FunctionTranslator {
   std::vector<Control> controls_;
   std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
-  bool checkStackBeforeCalls_ = false;  // emitStackCheck: check at each call
+  llvm::BasicBlock* stackCheckedIn_ = nullptr;  // checkStack: the block of the last check
   bool nextIsDrop_ = false; // the instruction after the current one is `drop`
 
   // Addresses known to lie at least 64 KiB below 2^32 (see rt_memory.h):

@@ -216,7 +216,7 @@ void FunctionTranslator::lowerReturn() {
 std::vector<llvm::Value*> FunctionTranslator::emitCall(llvm::FunctionType* type, llvm::Value* callee,
                                                        llvm::Value* calleeVmctx, const wasm::FuncType& sig,
                                                        llvm::Function* direct) {
-  if (checkStackBeforeCalls_) emitStackLimitCheck();
+  checkStack();
   std::vector<llvm::Value*> args{calleeVmctx};
   std::vector<llvm::Value*> params = popN(sig.params.size());
   args.insert(args.end(), params.begin(), params.end());

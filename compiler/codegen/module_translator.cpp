@@ -27,43 +27,6 @@ std::string symbolName(const wasm::Module& module, uint32_t funcIndex) {
   return name;
 }
 
-// Whether a function body can neither trap nor call. Such a function is
-// never on the stack when a trap walks it (it calls nothing, and nothing in
-// it faults), so it needs no frame pointer: the push/mov/pop would be most of
-// a small leaf's cost (op_add in bench/programs/indirect.c).
-bool neverTrapsOrCalls(const wasm::FunctionBody& body) {
-  using wasm::Imm;
-  using wasm::Opcode;
-  for (const wasm::Instr& in : body.code) {
-    switch (wasm::opcodeInfo(in.op).imm) {
-      case Imm::Func:          // call
-      case Imm::CallIndirect:
-      case Imm::Table:         // table.get/set/grow/fill/size (runtime calls)
-      case Imm::MemArg:        // loads and stores may hit a guard page
-      case Imm::MemArgLane:
-      case Imm::Data:
-      case Imm::Elem:
-      case Imm::MemoryInit:
-      case Imm::MemoryCopy:
-      case Imm::TableInit:
-      case Imm::TableCopy: return false;
-      default: break;
-    }
-    switch (in.op) {
-      case Opcode::Unreachable:
-      case Opcode::MemoryGrow:
-      case Opcode::MemoryFill:
-      case Opcode::I32DivS: case Opcode::I32DivU: case Opcode::I32RemS: case Opcode::I32RemU:
-      case Opcode::I64DivS: case Opcode::I64DivU: case Opcode::I64RemS: case Opcode::I64RemU:
-      case Opcode::I32TruncF32S: case Opcode::I32TruncF32U: case Opcode::I32TruncF64S: case Opcode::I32TruncF64U:
-      case Opcode::I64TruncF32S: case Opcode::I64TruncF32U: case Opcode::I64TruncF64S: case Opcode::I64TruncF64U:
-        return false;
-      default: break;
-    }
-  }
-  return true;
-}
-
 void declareFunctions(ModuleContext& mc) {
   const wasm::Module& wasm = mc.wasm;
   mc.functions.assign(wasm.funcTypes.size(), nullptr);
@@ -72,9 +35,7 @@ void declareFunctions(ModuleContext& mc) {
                                                 llvm::GlobalValue::InternalLinkage, symbolName(wasm, i),
                                                 &mc.llvmModule);
     fn->setSection(ModuleContext::kCodeSection);
-    // Frame pointers let the runtime walk wasm frames for backtraces.
-    bool quietLeaf = neverTrapsOrCalls(wasm.bodies[i - wasm.numImportedFuncs]);
-    fn->addFnAttr("frame-pointer", quietLeaf ? "none" : "all");
+    // "frame-pointer" is set after translation (FunctionTranslator::translate).
     // Schedule and choose instructions for current CPUs in general, as clang
     // does (-mtune=generic): the x86-64-v2 CPU alone brings old tuning, which
     // lowers rotates to SHLD, twice as slow as ROL on today's cores (SHA-256

@@ -150,12 +150,8 @@ bool linkExecutable(const std::vector<std::string>& objects, const std::string& 
   // startup, as much as a whole hello-world run.
   args.insert(args.end(), {runtimeMain, runtime, "--push-state", "-Bstatic", "-lstdc++", "--pop-state",
                            "--push-state", "--as-needed", "-lm", "-lpthread", "-ldl", "--pop-state"});
-  if (options.staticExecutable) {
-    args.insert(args.end(), {"--start-group", "-lgcc", "-lgcc_eh", "-lc", "--end-group", toolchain::kCrtEnd,
-                             toolchain::kCrtn});
-  } else {
-    args.insert(args.end(), {"-lgcc", "-lgcc_eh", "-lc", "-lgcc", "-lgcc_eh", toolchain::kCrtEndS, toolchain::kCrtn});
-  }
+  args.insert(args.end(), {"--start-group", "-lgcc", "-lgcc_eh", "-lc", "--end-group",
+                           options.staticExecutable ? toolchain::kCrtEnd : toolchain::kCrtEndS, toolchain::kCrtn});
   return linkTo(std::move(args), output, error);
 }
 
