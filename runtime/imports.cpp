@@ -1,10 +1,11 @@
-// Import resolution: find each import, check its type against the module's
-// declaration (spec 2.0 "import subtyping"), and bind it into the instance.
+// Import resolution: find each import, check that it belongs to the same
+// store (which also proves the runtime made it, for this bounds-check mode),
+// check its type against the module's declaration (spec 2.0 "import
+// subtyping"), and bind it into the instance.
 #include <algorithm>
 #include <cstring>
 
 #include "rt_instance.h"
-#include "rt_owners.h"
 #include "rt_types.h"
 
 namespace kiln::rt {
@@ -33,34 +34,15 @@ bool limitsMatch(uint64_t actualMin, uint64_t actualMax, uint64_t declaredMin, u
   return actualMax != KILN_NO_MAX && actualMax <= declaredMax;
 }
 
-// The maximum a memory was declared with, if the runtime made it.
-uint64_t memoryDeclaredMax(const kiln_memory* memory) {
-  // For a memory the runtime did not make, take max_pages at its word unless
-  // it is the runtime's cap.
-  const Memory* object = memoryObjectFor(memory);
-  if (object) return object->declaredMax();
-  return memory->max_pages >= kMaxMemoryPages ? KILN_NO_MAX : memory->max_pages;
-}
-
-void retainOwner(InstanceData& inst, const void* object) {
-  std::shared_ptr<void> owner = ownerOf(object);
-  if (!owner) return;
-  for (const auto& held : inst.keepAlive)
-    if (held == owner) return;
-  inst.keepAlive.push_back(std::move(owner));
-}
-
-void link(InstanceData& inst, const kiln_func* func) {
-  kiln_vmctx* other = func->vmctx;
-  if (!other || other == inst.vmctx) return;
-  InstanceData* otherInst = instanceOf(other);
-  if (!otherInst || !ownerOf(func)) return;
-  auto add = [&](kiln_vmctx* v) {
-    if (v != inst.vmctx && std::find(inst.linked.begin(), inst.linked.end(), v) == inst.linked.end())
-      inst.linked.push_back(v);
-  };
-  add(other);
-  for (kiln_vmctx* v : otherInst->linked) add(v);
+// Imports are raw pointers; only objects this store made are accepted, so
+// that compiled code never touches an object whose layout, reservation or
+// lifetime the runtime does not control (an embedder-made kiln_memory, or
+// one from another store that may be dropped first).
+bool foreign(InstantiateError* error, const kiln_import_desc& imp, const char* what) {
+  unlinkable(error, std::string("the ") + what + " given for import", imp);
+  error->message +=
+      " is not an object of this store (instances link only to instances and host objects of their own store)";
+  return false;
 }
 
 bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, const kiln_import_desc& imp,
@@ -96,13 +78,11 @@ bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, const kiln_
   if (resolver.external) ext = resolver.external(module, name);
   if (!ext) return unlinkable(error, "unknown import", imp);
   if (ext->kind != KILN_EXTERN_FUNC || !ext->func) return incompatible(error, imp);
-  uint32_t actual = ext->func->type_id;
-  if (actual == 0)
-    actual = internSignature(ext->params.data(), ext->params.size(), ext->results.data(), ext->results.size());
-  if (actual != expected) return incompatible(error, imp);
-  inst.funcs[index] = ext->func;
-  retainOwner(inst, ext->func);
-  link(inst, ext->func);
+  kiln_func* func = ext->func;
+  InstanceData* owner = inst.store->owns(func->vmctx) ? instanceOf(func->vmctx) : nullptr;
+  if (!owner || !owner->ownsFunc(func)) return foreign(error, imp, "function");
+  if (func->type_id != expected) return incompatible(error, imp);
+  inst.funcs[index] = func;
   return true;
 }
 
@@ -125,35 +105,45 @@ bool resolveImports(InstanceData& inst, const ImportResolver& resolver, Instanti
     switch (imp.kind) {
       case KILN_EXTERN_TABLE: {
         if (imp.index >= desc->num_tables || !ext->table) return incompatible(error, imp);
+        if (!inst.store->owns(ext->table)) return foreign(error, imp, "table");
         const kiln_table_desc& t = desc->tables[imp.index];
         const kiln_table* actual = ext->table;
         uint64_t actualMax = actual->max == UINT32_MAX ? KILN_NO_MAX : actual->max;
         if (actual->elem_type != t.elem_type || !limitsMatch(actual->size, actualMax, t.min, t.max))
           return incompatible(error, imp);
         inst.tables[imp.index] = ext->table;
-        retainOwner(inst, ext->table);
         break;
       }
       case KILN_EXTERN_MEMORY: {
         if (imp.index >= desc->num_memories || !ext->memory) return incompatible(error, imp);
+        if (!inst.store->owns(ext->memory)) return foreign(error, imp, "memory");
         const kiln_memory_desc& m = desc->memories[imp.index];
         kiln_memory* actual = ext->memory;
-        if (!limitsMatch(actual->size / KILN_WASM_PAGE_SIZE, memoryDeclaredMax(actual), m.min, m.max))
+        Memory* object = memoryObject(actual);
+        if (!limitsMatch(actual->size / KILN_WASM_PAGE_SIZE, object->declaredMax, m.min, m.max))
           return incompatible(error, imp);
+        // Guard-page code needs the whole reservation behind the memory.
+        if (!(desc->flags & KILN_FLAG_EXPLICIT_BOUNDS_CHECKS) && !object->guardPages)
+        {
+          unlinkable(error, "the memory given for import", imp);
+          error->message +=
+              " reserves only its maximum (made for --bounds-checks=explicit code), but this module relies on guard "
+              "pages";
+          return false;
+        }
         if (imp.index == 0) {
           inst.vmctx->memory = actual;
           inst.vmctx->memory_base = actual->base;
         }
-        retainOwner(inst, actual);
         break;
       }
       case KILN_EXTERN_GLOBAL: {
         if (imp.index >= desc->num_globals || !ext->global) return incompatible(error, imp);
+        if (!inst.store->owns(ext->global)) return foreign(error, imp, "global");
         const kiln_global_desc& g = desc->globals[imp.index];
         if (ext->globalType != g.type || ext->globalMutable != (g.is_mutable != 0)) return incompatible(error, imp);
         kiln_val* cell = ext->global;
         std::memcpy(reinterpret_cast<char*>(inst.vmctx) + g.vmctx_offset, &cell, sizeof cell);
-        retainOwner(inst, cell);
         break;
       }
       default:

@@ -6,7 +6,7 @@
 
 #include "rt_code_registry.h"
 #include "rt_instance.h"
-#include "rt_owners.h"
+#include "rt_store.h"
 #include "rt_trap.h"
 #include "rt_types.h"
 
@@ -16,10 +16,10 @@ using rt::InstanceData;
 
 namespace rt {
 
-InstanceData::InstanceData(const kiln_module_desc* module) : desc(module) {}
+InstanceData::InstanceData(const kiln_module_desc* module, Store::Impl* owner)
+    : desc(module), store(owner), handle(this) {}
 
 InstanceData::~InstanceData() {
-  for (const void* range : ownedRanges) unregisterOwned(range);
   if (codeRegistered) unregisterModuleCode(desc);
   free(vmctx);
 }
@@ -64,42 +64,10 @@ Extern externFor(const InstanceData& inst, kiln_extern_kind kind, uint32_t index
 
 namespace {
 
-// Instances whose instantiation failed after they may have written their
-// functions into imported tables (or, from the start function, anywhere
-// their imports reach): spec 2.0 says those writes persist, so the functions
-// must stay callable. They live until the process exits, and so must their
-// code and descriptor (an embedder must not unload such a module).
-void keepFailedInstance(std::shared_ptr<InstanceData> inst) {
-  static std::mutex mutex;
-  static auto* kept = new std::vector<std::shared_ptr<InstanceData>>;
-  std::lock_guard<std::mutex> lock(mutex);
-  kept->push_back(std::move(inst));
-}
-
-// Compiled code checks its frame address against vmctx->stack_limit, which
-// depends on the thread: set it on the entered instance and on the instances
-// whose functions it imports (transitively) before every entry. A function
-// of an unrelated instance reached through a shared table keeps the limit
-// of the thread that last entered its own instance; for single-threaded
-// embedders (kiln run, executables, the spec tests) that is the same thing,
-// and an overflow the check misses still faults into a trap.
-void setStackLimits(kiln_vmctx* vmctx, uintptr_t limit) {
-  if (!vmctx) return;
-  vmctx->stack_limit = limit;
-  if (InstanceData* inst = instanceOf(vmctx))
-    for (kiln_vmctx* other : inst->linked) other->stack_limit = limit;
-}
-
-std::optional<Trap> callFunction(const kiln_func* func, kiln_val* args) {
-  if (!func || !func->code || !func->array_call) {
-    Trap trap;
-    trap.code = KILN_TRAP_NULL_REFERENCE;
-    return trap;
-  }
-  setStackLimits(func->vmctx, prepareThreadForWasm());
-  RawTrap raw;
-  if (callProtected(func, args, &raw)) return std::nullopt;
-  return symbolizeTrap(raw);
+std::string hex(uint32_t value) {
+  char buf[16];
+  snprintf(buf, sizeof buf, "%x", value);
+  return buf;
 }
 
 std::string checkDescriptor(const kiln_module_desc* desc) {
@@ -107,14 +75,13 @@ std::string checkDescriptor(const kiln_module_desc* desc) {
   if (desc->abi_version != KILN_ABI_VERSION)
     return "module was compiled for Kiln ABI " + std::to_string(desc->abi_version) + "; this runtime is ABI " +
            std::to_string(KILN_ABI_VERSION) + ": recompile it";
-  if (desc->flags & ~KILN_FLAG_EXPLICIT_BOUNDS_CHECKS)
-    return "module was compiled with options this runtime does not support (flags 0x" +
-           [](uint32_t v) {
-             char buf[16];
-             snprintf(buf, sizeof buf, "%x", v);
-             return std::string(buf);
-           }(desc->flags) +
+  if (desc->flags & ~KILN_FLAGS_KNOWN)
+    return "module was compiled with options this runtime does not support (flags 0x" + hex(desc->flags) +
            "): recompile it";
+  constexpr uint32_t kContract = KILN_FLAG_MEMORY_PAGE_CAP | KILN_FLAG_STACK_CHECKS | KILN_FLAG_FRAME_POINTERS;
+  if ((desc->flags & kContract) != kContract)
+    return "module was compiled without the stack, memory and frame contract of this runtime (flags 0x" +
+           hex(desc->flags) + "): recompile it";
   if (desc->num_memories > 1) return "module has " + std::to_string(desc->num_memories) +
                                      " memories; this runtime supports at most one";
   if (desc->vmctx_size < KILN_VMCTX_HEADER_SIZE) return "corrupt module descriptor: VM context too small";
@@ -132,30 +99,39 @@ std::string checkDescriptor(const kiln_module_desc* desc) {
   return {};
 }
 
+// What the store demands of the modules instantiated in it.
+std::string checkStoreNeeds(const kiln_module_desc* desc, const StoreConfig& config) {
+  if (config.fuel && !(desc->flags & KILN_FLAG_FUEL))
+    return "the store meters fuel, but the module was compiled without fuel metering: compile it with --fuel";
+  if (config.requireInterruptible && !(desc->flags & KILN_FLAG_EPOCH_CHECKS))
+    return "the module was compiled with --epoch-checks=off, so a timeout or interrupt could not stop it: "
+           "compile it with epoch checks (the default)";
+  return {};
+}
+
 }  // namespace
 }  // namespace rt
 
-struct Instance::Impl {
-  std::shared_ptr<InstanceData> data;
-};
-
-Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Instance::~Instance() = default;
-
-std::unique_ptr<Instance> Instance::create(const kiln_module_desc* desc, const ImportResolver& imports, void* host,
-                                           InstantiateError* error) {
+Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver& imports, InstantiateError* error,
+                             void* host) {
   InstantiateError localError;
   if (!error) error = &localError;
   *error = InstantiateError{};
-  auto fail = [&](InstantiateError::Kind kind, std::string message) -> std::unique_ptr<Instance> {
+  auto fail = [&](InstantiateError::Kind kind, std::string message) -> Instance* {
     error->kind = kind;
     error->message = std::move(message);
     return nullptr;
   };
   if (std::string problem = rt::checkDescriptor(desc); !problem.empty())
     return fail(InstantiateError::Kind::Other, problem);
+  Impl& store = *impl_;
+  if (std::string problem = rt::checkStoreNeeds(desc, store.config); !problem.empty())
+    return fail(InstantiateError::Kind::Other, problem);
+  if (store.instances.size() >= store.config.limits.maxInstances)
+    return fail(InstantiateError::Kind::Limit, "the store already holds its limit of " +
+                                                   std::to_string(store.config.limits.maxInstances) + " instances");
 
-  auto inst = std::make_shared<InstanceData>(desc);
+  auto inst = std::make_unique<InstanceData>(desc, &store);
   // The VM context: header plus globals; cache-line aligned, zeroed.
   size_t vmctxSize = (desc->vmctx_size + 63) & ~size_t{63};
   inst->vmctx = static_cast<kiln_vmctx*>(aligned_alloc(64, vmctxSize));
@@ -164,6 +140,7 @@ std::unique_ptr<Instance> Instance::create(const kiln_module_desc* desc, const I
   kiln_vmctx* vmctx = inst->vmctx;
   vmctx->instance = inst.get();
   vmctx->host = host;
+  vmctx->limits = &store.shared->limits;
 
   inst->typeIds.resize(desc->num_types);
   for (uint32_t t = 0; t < desc->num_types; ++t) inst->typeIds[t] = rt::internType(desc->types[t]);
@@ -195,17 +172,21 @@ std::unique_ptr<Instance> Instance::create(const kiln_module_desc* desc, const I
     if (inst->tables[t]) continue;
     const kiln_table_desc& td = desc->tables[t];
     std::string problem;
-    std::unique_ptr<rt::Table> table = rt::Table::create(td.elem_type, td.min, td.max, &problem);
-    if (!table) return fail(InstantiateError::Kind::Other, problem);
-    inst->tables[t] = table->get();
+    bool limit = false;
+    std::unique_ptr<rt::Table> table = rt::Table::create(td.elem_type, td.min, td.max, &store.account, &problem, &limit);
+    if (!table) return fail(limit ? InstantiateError::Kind::Limit : InstantiateError::Kind::Other, problem);
+    inst->tables[t] = &table->table;
     inst->ownTables.push_back(std::move(table));
   }
 
   if (desc->num_memories == 1 && !desc->memories[0].imported) {
     std::string problem;
-    inst->ownMemory = rt::Memory::create(desc->memories[0].min, desc->memories[0].max, &problem);
-    if (!inst->ownMemory) return fail(InstantiateError::Kind::Other, problem);
-    vmctx->memory = inst->ownMemory->get();
+    bool limit = false;
+    bool guardPages = !(desc->flags & KILN_FLAG_EXPLICIT_BOUNDS_CHECKS);
+    inst->ownMemory =
+        rt::Memory::create(desc->memories[0].min, desc->memories[0].max, guardPages, &store.account, &problem, &limit);
+    if (!inst->ownMemory) return fail(limit ? InstantiateError::Kind::Limit : InstantiateError::Kind::Other, problem);
+    vmctx->memory = &inst->ownMemory->memory;
     vmctx->memory_base = vmctx->memory->base;
   }
 
@@ -216,54 +197,54 @@ std::unique_ptr<Instance> Instance::create(const kiln_module_desc* desc, const I
   }
 
   // From here on the instance's objects can be imported by others and its
-  // code can run: register both.
-  std::shared_ptr<void> owner = inst;
-  auto own = [&](const void* begin, size_t size) {
-    rt::registerOwned(begin, size, owner);
-    inst->ownedRanges.push_back(begin);
-  };
-  own(vmctx, vmctxSize);
-  own(inst->ownFuncs.get(), sizeof(kiln_func) * desc->num_funcs);
-  for (auto& table : inst->ownTables) own(table->get(), sizeof(kiln_table));
-  if (inst->ownMemory) own(inst->ownMemory->get(), sizeof(kiln_memory));
+  // code can run: the store knows them, and the code is registered.
+  std::vector<const void*> known{vmctx};
+  for (auto& table : inst->ownTables) known.push_back(&table->table);
+  if (inst->ownMemory) known.push_back(&inst->ownMemory->memory);
+  for (uint32_t e = 0; e < desc->num_exports; ++e) {
+    const kiln_export_desc& ex = desc->exports[e];
+    if (ex.kind == KILN_EXTERN_GLOBAL && ex.index < desc->num_globals && !desc->globals[ex.index].imported)
+      known.push_back(inst->globalCell(ex.index));
+    inst->exportIndex.emplace(std::string_view(ex.name, ex.name_len), e);
+  }
+  store.objects.insert(known.begin(), known.end());
   rt::registerModuleCode(desc);
   inst->codeRegistered = true;
-  for (uint32_t e = 0; e < desc->num_exports; ++e) inst->exportIndex.emplace(std::string_view(desc->exports[e].name, desc->exports[e].name_len), e);
+  InstanceData* data = inst.get();
+  store.instances.push_back(std::move(inst));
+  // A failed instantiation leaves the instance in the store when something
+  // outside it may refer to it: its functions in an imported table, or (from
+  // the start function) anything its imports reach. Otherwise it goes now.
+  auto discard = [&] {
+    for (const void* object : known) store.objects.erase(object);
+    store.instances.pop_back();
+  };
 
-  rt::evaluateElemSegments(*inst);
-  if (!rt::applyActiveSegments(*inst, error)) {
-    // Only imported tables can have received this instance's functions.
-    for (uint32_t i = 0; i < desc->num_imports; ++i)
-      if (desc->imports[i].kind == KILN_EXTERN_TABLE) {
-        rt::keepFailedInstance(inst);
-        break;
-      }
+  rt::evaluateElemSegments(*data);
+  if (!rt::applyActiveSegments(*data, error)) {
+    bool importsTable = false;
+    for (uint32_t i = 0; i < desc->num_imports; ++i) importsTable |= desc->imports[i].kind == KILN_EXTERN_TABLE;
+    if (!importsTable) discard();
     return nullptr;
   }
 
   if (desc->start_func >= 0) {
-    std::optional<Trap> trap = rt::callFunction(inst->funcs[static_cast<uint32_t>(desc->start_func)], nullptr);
+    std::optional<Trap> trap = call(data->funcs[static_cast<uint32_t>(desc->start_func)], nullptr);
     if (trap) {
       error->kind = InstantiateError::Kind::Trap;
-      error->message = trap->exitStatus ? "exit with status " + std::to_string(*trap->exitStatus)
-                                        : std::string(trapMessage(trap->code));
+      error->message = !trap->error.empty() ? trap->error
+                       : trap->exitStatus   ? "exit with status " + std::to_string(*trap->exitStatus)
+                                            : std::string(trapMessage(trap->code));
       error->trap = std::move(trap);
-      if (desc->num_imports > 0) rt::keepFailedInstance(inst);
+      if (desc->num_imports == 0) discard();
       return nullptr;
     }
   }
-
-  auto impl = std::make_unique<Impl>();
-  impl->data = std::move(inst);
-  return std::unique_ptr<Instance>(new Instance(std::move(impl)));
+  return &data->handle;
 }
 
-const kiln_module_desc* Instance::module() const { return impl_->data->desc; }
-
-kiln_vmctx* Instance::vmctx() { return impl_->data->vmctx; }
-
 std::optional<Extern> Instance::exportNamed(std::string_view name) {
-  const InstanceData& inst = *impl_->data;
+  const InstanceData& inst = *data_;
   auto it = inst.exportIndex.find(name);
   if (it == inst.exportIndex.end()) return std::nullopt;
   const kiln_export_desc& e = inst.desc->exports[it->second];
@@ -271,18 +252,11 @@ std::optional<Extern> Instance::exportNamed(std::string_view name) {
 }
 
 std::vector<std::string> Instance::exportNames() const {
-  const kiln_module_desc* desc = impl_->data->desc;
+  const kiln_module_desc* desc = data_->desc;
   std::vector<std::string> names;
   names.reserve(desc->num_exports);
   for (uint32_t e = 0; e < desc->num_exports; ++e) names.emplace_back(desc->exports[e].name, desc->exports[e].name_len);
   return names;
-}
-
-std::optional<Trap> Instance::call(const kiln_func* func, kiln_val* args) {
-  // The callee may belong to another instance; this one's limit is set too
-  // in case the callee reaches back into it.
-  rt::setStackLimits(impl_->data->vmctx, rt::prepareThreadForWasm());
-  return rt::callFunction(func, args);
 }
 
 void* hostEnv(const kiln_vmctx* vmctx, const void* envTag) {

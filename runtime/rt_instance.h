@@ -1,5 +1,5 @@
-// An instance's runtime state. Instance (kiln.h) is a handle on it; it is
-// reference-counted so that instances importing from it keep it alive.
+// An instance's runtime state, owned by its store (Store::Impl). Instance
+// (kiln.h) is a handle on it.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +13,20 @@
 #include "kiln/abi.h"
 #include "kiln/kiln.h"
 #include "rt_memory.h"
+#include "rt_store.h"
 #include "rt_table.h"
 
 namespace kiln::rt {
 
 struct InstanceData {
-  explicit InstanceData(const kiln_module_desc* module);
+  InstanceData(const kiln_module_desc* module, Store::Impl* store);
   ~InstanceData();
   InstanceData(const InstanceData&) = delete;
   InstanceData& operator=(const InstanceData&) = delete;
 
   const kiln_module_desc* desc;
+  Store::Impl* store;
+  Instance handle;
   kiln_vmctx* vmctx = nullptr;  // desc->vmctx_size bytes, owned
   // One kiln_func per function index: defined functions and host functions
   // bound to this instance. Imports from other instances point elsewhere.
@@ -36,19 +39,17 @@ struct InstanceData {
   // Element segments, evaluated at instantiation; emptied when dropped.
   std::vector<std::vector<void*>> elemSegments;
   std::vector<uint8_t> dataDropped;
-  // Owners of everything imported (other instances, host stores).
-  std::vector<std::shared_ptr<void>> keepAlive;
-  // Other instances whose functions this one imports, directly or not: they
-  // get the same stack limit when this instance is entered.
-  std::vector<kiln_vmctx*> linked;
   // (envTag, env) of bound host functions; see hostEnv().
   std::vector<std::pair<const void*, void*>> hostEnvs;
   std::unordered_map<std::string_view, uint32_t> exportIndex;
-  std::vector<const void*> ownedRanges;
   bool codeRegistered = false;
 
   // The 16-byte cell of global `index` (imported or defined).
   kiln_val* globalCell(uint32_t index) const;
+  // Whether func is one of this instance's own kiln_funcs.
+  bool ownsFunc(const kiln_func* func) const {
+    return desc->num_funcs > 0 && func >= ownFuncs.get() && func < ownFuncs.get() + desc->num_funcs;
+  }
 };
 
 inline InstanceData* instanceOf(const kiln_vmctx* vmctx) {

@@ -1,7 +1,18 @@
-// Linear memories in guard-page mode: a fixed reservation of address space
-// (KILN_MEMORY_RESERVATION + KILN_MEMORY_GUARD_TAIL bytes, PROT_NONE), of
-// which the current size is readable and writable. The base never moves;
-// memory.grow only changes protections and kiln_memory::size.
+// Linear memories: a reservation of address space (PROT_NONE), of which the
+// current size is readable and writable. The base never moves; memory.grow
+// only changes protections and kiln_memory::size.
+//
+// How much is reserved follows the bounds-check mode of the code that uses
+// the memory. Guard-page code adds any 32-bit address and offset to the base
+// without a check, so its memories reserve KILN_MEMORY_RESERVATION +
+// KILN_MEMORY_GUARD_TAIL (8 GiB + 64 KiB) and every access past the size
+// faults in the reservation. Explicit-check code compares every access with
+// the size, so its memories reserve only their maximum: the declared
+// maximum, the runtime's cap (KILN_MAX_MEMORY_PAGES) or the store's memory
+// limit, whichever is least. Such a memory never moves either (compiled code
+// loads the base once per call); growing by moving would need a reload of
+// the base after every call, in the mode whose point is to be cheap in
+// address space, not in time (docs/architecture.md).
 #pragma once
 
 #include <cstdint>
@@ -9,45 +20,36 @@
 #include <string>
 
 #include "kiln/abi.h"
+#include "rt_store.h"
 
 namespace kiln::rt {
 
-// The runtime's cap on any memory: 65535 pages (4 GiB - 64 KiB), one page
-// short of wasm32's limit; growing past it fails (memory.grow returns -1),
-// which the spec permits. The compiler relies on it: after a successful
-// access at address X, X + C cannot wrap around 2^32 for any C <= 64 KiB,
-// so such additions are marked no-unsigned-wrap and LLVM can analyse (and
-// vectorize) loops over linear memory. See docs/architecture.md.
-constexpr uint64_t kMaxMemoryPages = 65535;
+struct Memory {
+  kiln_memory memory{};  // first: every kiln_memory the runtime hands out is a Memory
+  uint64_t declaredMax = KILN_NO_MAX;
+  bool guardPages = true;  // reserved for guard-page code
+  ResourceAccount* account = nullptr;
+  size_t registryHandle = SIZE_MAX;
 
-class Memory {
- public:
-  // maxPages: the declared maximum or KILN_NO_MAX. Returns nullptr and sets
-  // *error when the reservation or the initial commit fails.
-  static std::unique_ptr<Memory> create(uint64_t minPages, uint64_t maxPages, std::string* error);
+  // maxPages: the declared maximum or KILN_NO_MAX. The initial size is
+  // charged to `account`. Returns nullptr with *error (and *limit set when
+  // the store's or the runtime's limits are what failed).
+  static std::unique_ptr<Memory> create(uint64_t minPages, uint64_t maxPages, bool guardPages,
+                                        ResourceAccount* account, std::string* error, bool* limit);
+  Memory() = default;
   ~Memory();
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
-
-  kiln_memory* get() { return &memory_; }
-  // The maximum as declared (KILN_NO_MAX when absent), for import checks.
-  uint64_t declaredMax() const { return declaredMax_; }
-  const kiln_memory* get() const { return &memory_; }
-
- private:
-  Memory() = default;
-  kiln_memory memory_{};
-  uint64_t declaredMax_ = KILN_NO_MAX;
-  size_t registryHandle_ = SIZE_MAX;
 };
 
-// memory.grow on any kiln_memory made by Memory::create: returns the old size
-// in pages, or -1 when the new size would pass the maximum or cannot be
+// The Memory of a kiln_memory the runtime made (only such memories reach
+// compiled code: foreign ones are refused at import).
+inline Memory* memoryObject(kiln_memory* memory) { return reinterpret_cast<Memory*>(memory); }
+
+// memory.grow: returns the old size in pages, or -1 when the new size would
+// pass the maximum, the store's limit or the reservation, or cannot be
 // committed.
 int64_t growMemory(kiln_memory* memory, uint64_t deltaPages);
-
-// The Memory that owns a kiln_memory, or nullptr if the runtime did not make it.
-const Memory* memoryObjectFor(const kiln_memory* memory);
 
 // Async-signal-safe: whether addr lies in some memory's reservation
 // (including its guard tail).

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "kiln/abi.h"
 #include "kiln/kiln.h"
@@ -26,9 +27,9 @@ struct RawTrap {
 };
 
 // Sets up the calling thread to run wasm (signal handlers, alternate signal
-// stack, stack bounds) and returns the stack limit compiled code must honour
-// on this thread (kiln_vmctx::stack_limit).
-uintptr_t prepareThreadForWasm();
+// stack, stack bounds) and stores the lowest stack limit compiled code may
+// have on this thread in *limit. False, with *error, when it cannot.
+bool prepareThreadForWasm(uintptr_t* limit, std::string* error);
 
 // Calls func->array_call(func->code, func->vmctx, args) with trap protection.
 // Returns true when the call returned, false after a trap or a guest exit,
@@ -36,8 +37,8 @@ uintptr_t prepareThreadForWasm();
 bool callProtected(const kiln_func* func, kiln_val* args, RawTrap* trap);
 
 // Unwinds the innermost protected call on this thread as a guest exit.
-// Outside any protected call, exits the process with the status.
-[[noreturn]] void unwindExit(int status);
+// Outside any protected call, returns.
+void unwindExit(int status);
 
 // Names the frames of a raw trap.
 Trap symbolizeTrap(const RawTrap& raw);

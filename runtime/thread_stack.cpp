@@ -1,19 +1,20 @@
 // Stack bounds and the stack limit for compiled code.
 //
 // Strategy: guest code runs on the stack of the thread that calls
-// Instance::call; there is no separate guest stack. Compiled functions
-// compare their frame address with kiln_vmctx::stack_limit before they call
-// (functions with a large frame also on entry) and trap
-// with KILN_TRAP_STACK_OVERFLOW below it. The limit is the thread stack's low
-// end plus a margin of 256 KiB (a quarter of the stack for stacks under
-// 1 MiB), which leaves room below the limit for host functions called from
-// the deepest guest frame (WASI), for the trap path (kiln_rt_trap walks the
-// frames without allocating, then siglongjmps), and for a leaf function that
-// skips the check. On the main thread this gives the guest nearly the whole
-// RLIMIT_STACK (8 MiB by default); other threads get their own stack size.
-// An overflow the check misses (a frame larger than the margin, a function
-// without the check) faults in the guard region, and the fault handler turns
-// that into the same trap when the PC is in compiled code.
+// Store::call; there is no separate guest stack. Compiled functions compare
+// their frame address with kiln_limits::stack_limit before they call, and
+// functions with large frames probe (abi.h, the stack contract); both trap
+// with KILN_TRAP_STACK_OVERFLOW below it. The lowest limit on a thread is the
+// stack's low end plus KILN_STACK_MARGIN (a quarter of the stack for stacks
+// under 1 MiB), which leaves room below the limit for host functions called
+// from the deepest guest frame (WASI), for the trap path (kiln_rt_trap walks
+// the frames without allocating, then siglongjmps), and for a leaf function
+// that skips the check. On the main thread this gives the guest nearly the
+// whole RLIMIT_STACK (8 MiB by default); other threads get their own stack
+// size; a store's stack budget (StoreLimits::maxStackBytes) raises the
+// limit above this (store.cpp). An overflow the checks miss (compiled code
+// that breaks the contract) faults in the guard region, and the fault
+// handler turns that into the same trap when the PC is in compiled code.
 //
 // Why not a dedicated guest stack: switching stacks needs assembly, hides the
 // host frames from debuggers and sanitizers (ASan would need fiber
@@ -32,7 +33,7 @@ extern "C" void* __libc_stack_end;  // glibc: near the top of the main thread's 
 namespace kiln::rt {
 namespace {
 
-constexpr uintptr_t kMargin = 256 * 1024;
+constexpr uintptr_t kMargin = KILN_STACK_MARGIN;
 // Below the stack, faults this far down still count as stack overflows: the
 // kernel's stack guard gap for the main thread (256 pages), the guard page
 // of other threads.

@@ -14,7 +14,14 @@
 // handled. A fault that is not ours (PC outside compiled code, or an address
 // that is neither in a memory reservation nor near the stack) goes to the
 // handler that was installed before ours, or, if there was none, kills the
-// process with the default action: host bugs still crash loudly.
+// process with the default action: host bugs still crash loudly. An
+// embedder that handles SIGSEGV itself turns ours off and calls
+// handleWasmFault from its handler (kiln.h).
+//
+// The runtime never ends the process: failures to prepare a thread are
+// error returns. The one exception is a trap in compiled code that was
+// called without Store::call (so that there is no entry point to unwind to),
+// which the embedding API does not allow: that aborts.
 #include <signal.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -24,7 +31,11 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <cstddef>
+#include <atomic>
 #include <mutex>
+#include <string>
 
 #include "rt_code_registry.h"
 #include "rt_instance.h"
@@ -76,7 +87,9 @@ constexpr unsigned kMaxWalk = 1u << 22;
 
 struct sigaction gPreviousSegv;
 struct sigaction gPreviousBus;
-std::once_flag gHandlersOnce;
+std::mutex gHandlersMutex;
+bool gHandlersInstalled = false;
+std::atomic<bool> gHandlersEnabled{true};
 
 // Backtrace capture ----------------------------------------------------------
 
@@ -143,90 +156,107 @@ void chainToPrevious(int sig, siginfo_t* info, void* context) {
   if (info->si_code <= 0) raise(sig);
 }
 
+// The trap for a fault, or KILN_TRAP_NONE when the fault is not a trap in
+// compiled code on this thread.
+uint32_t trapForFault(const siginfo_t* info, const ucontext_t* uc) {
+  if (!tState.top || info->si_code <= 0) return KILN_TRAP_NONE;
+  auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  if (!isCompiledCode(pc)) return KILN_TRAP_NONE;
+  if (isInMemoryReservation(addr)) return KILN_TRAP_MEMORY_OUT_OF_BOUNDS;
+  if (tState.stackKnown && addr >= tState.stack.guardLow && addr < tState.stack.limit) return KILN_TRAP_STACK_OVERFLOW;
+  return KILN_TRAP_NONE;
+}
+
+// Unwinds a fault that is a trap to the innermost entry point.
+[[noreturn]] void unwindFault(uint32_t code, ucontext_t* uc) {
+  EntryPoint* entry = tState.top;
+  RawTrap* trap = entry->trap;
+  trap->code = code;
+  trap->exited = false;
+  captureFrames(trap, static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]),
+                static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]), entry->frame);
+  // The entry point saved no signal mask (saving costs a system call per
+  // wasm call); restore the mask from before this signal here.
+  sigprocmask(SIG_SETMASK, &uc->uc_sigmask, nullptr);
+  siglongjmp(entry->buf, 1);
+}
+
 void faultHandler(int sig, siginfo_t* info, void* context) {
   int savedErrno = errno;
   auto* uc = static_cast<ucontext_t*>(context);
-  EntryPoint* entry = tState.top;
-  if (entry && info->si_code > 0) {
-    auto pc = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-    auto fp = static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]);
-    auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-    if (isCompiledCode(pc)) {
-      uint32_t code = KILN_TRAP_NONE;
-      if (isInMemoryReservation(addr))
-        code = KILN_TRAP_MEMORY_OUT_OF_BOUNDS;
-      else if (tState.stackKnown && addr >= tState.stack.guardLow && addr < tState.stack.limit)
-        code = KILN_TRAP_STACK_OVERFLOW;
-      if (code != KILN_TRAP_NONE) {
-        RawTrap* trap = entry->trap;
-        trap->code = code;
-        trap->exited = false;
-        captureFrames(trap, pc, fp, entry->frame);
-        // The entry point saved no signal mask (saving costs a system call
-        // per wasm call); restore the mask from before this signal here.
-        sigprocmask(SIG_SETMASK, &uc->uc_sigmask, nullptr);
-        siglongjmp(entry->buf, 1);
-      }
-    }
-  }
+  if (uint32_t code = trapForFault(info, uc); code != KILN_TRAP_NONE) unwindFault(code, uc);
   errno = savedErrno;
   chainToPrevious(sig, info, context);
 }
 
-void installHandlers() {
+// Installs the handlers once, unless the embedder turned them off.
+bool installHandlers(std::string* error) {
+  if (!gHandlersEnabled.load(std::memory_order_acquire)) return true;
+  std::lock_guard<std::mutex> lock(gHandlersMutex);
+  if (gHandlersInstalled) return true;
   struct sigaction action {};
   action.sa_sigaction = faultHandler;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&action.sa_mask);
-  if (sigaction(SIGSEGV, &action, &gPreviousSegv) != 0 || sigaction(SIGBUS, &action, &gPreviousBus) != 0) {
-    perror("kiln: cannot install the SIGSEGV/SIGBUS handler");
-    abort();
+  if (sigaction(SIGSEGV, &action, &gPreviousSegv) != 0) {
+    *error = std::string("cannot install the SIGSEGV handler: ") + strerror(errno);
+    return false;
   }
+  if (sigaction(SIGBUS, &action, &gPreviousBus) != 0) {
+    *error = std::string("cannot install the SIGBUS handler: ") + strerror(errno);
+    sigaction(SIGSEGV, &gPreviousSegv, nullptr);
+    return false;
+  }
+  gHandlersInstalled = true;
+  return true;
 }
 
-void setupAltStack() {
+bool setupAltStack(std::string* error) {
   stack_t current{};
   if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE) &&
       current.ss_size >= kMinAltStackSize) {
-    return;  // someone (the embedder, a sanitizer) already installed one
+    return true;  // someone (the embedder, a sanitizer) already installed one
   }
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t size = kAltStackSize + page;  // plus a guard page below
   void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (mapping == MAP_FAILED) {
-    perror("kiln: cannot allocate an alternate signal stack");
-    abort();
+    *error = std::string("cannot allocate an alternate signal stack: ") + strerror(errno);
+    return false;
   }
   mprotect(mapping, page, PROT_NONE);
   stack_t stack{};
   stack.ss_sp = static_cast<char*>(mapping) + page;
   stack.ss_size = kAltStackSize;
   if (sigaltstack(&stack, nullptr) != 0) {
-    perror("kiln: cannot install an alternate signal stack");
-    abort();
+    *error = std::string("cannot install an alternate signal stack: ") + strerror(errno);
+    munmap(mapping, size);
+    return false;
   }
   tAltStack.mapping = mapping;
   tAltStack.mappingSize = size;
   tAltStack.stack = stack.ss_sp;
+  return true;
 }
 
 }  // namespace
 
-uintptr_t prepareThreadForWasm() {
-  std::call_once(gHandlersOnce, installHandlers);
+bool prepareThreadForWasm(uintptr_t* limit, std::string* error) {
+  if (!installHandlers(error)) return false;
   if (!tState.altStackReady) {
-    setupAltStack();
+    if (!setupAltStack(error)) return false;
     tState.altStackReady = true;
   }
   if (!tState.stackKnown) {
     tState.stack = queryThreadStack();
     tState.stackKnown = true;
   }
-  return tState.stack.limit;
+  *limit = tState.stack.limit;
+  return true;
 }
 
 __attribute__((noinline)) bool callProtected(const kiln_func* func, kiln_val* args, RawTrap* trap) {
-  prepareThreadForWasm();
   EntryPoint entry;
   entry.prev = tState.top;
   entry.frame = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
@@ -243,7 +273,7 @@ __attribute__((noinline)) bool callProtected(const kiln_func* func, kiln_val* ar
 
 void unwindExit(int status) {
   EntryPoint* entry = tState.top;
-  if (!entry) exit(status);
+  if (!entry) return;
   RawTrap* trap = entry->trap;
   trap->code = KILN_TRAP_NONE;
   trap->exited = true;
@@ -265,12 +295,27 @@ Trap symbolizeTrap(const RawTrap& raw) {
 
 }  // namespace kiln::rt
 
+namespace kiln {
+
+void setFaultHandlersEnabled(bool enabled) { rt::gHandlersEnabled.store(enabled, std::memory_order_release); }
+
+bool handleWasmFault(int, siginfo_t* info, void* context) {
+  auto* uc = static_cast<ucontext_t*>(context);
+  uint32_t code = rt::trapForFault(info, uc);
+  if (code == KILN_TRAP_NONE) return false;
+  rt::unwindFault(code, uc);
+}
+
+}  // namespace kiln
+
 extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmctx, uint32_t code,
                                                                   uint32_t func_index) {
   using namespace kiln::rt;
   EntryPoint* entry = tState.top;
   if (!entry) {
-    fprintf(stderr, "kiln: trap outside of any wasm call: %s\n",
+    // Compiled code was called other than through Store::call: there is
+    // nothing to unwind to (see the top of this file).
+    fprintf(stderr, "kiln: trap outside of any call into wasm (compiled code must be called through Store::call): %s\n",
             kiln::trapMessage(static_cast<kiln_trap_code>(code)));
     abort();
   }
@@ -290,3 +335,63 @@ extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmc
   captureFrames(trap, origin, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), entry->frame);
   siglongjmp(entry->buf, 1);
 }
+
+// The stack probe (abi.h, KILN_RT_PROBESTACK_SYMBOL): called from the
+// prologue of a function whose frame is KILN_STACK_PROBE_SIZE bytes or more,
+// with the frame's size in rax and vmctx in rdi; preserves every register
+// but the flags. When the frame would reach below the stack limit it calls
+// kiln_rt_probe_overflow with the return address (in that prologue), which
+// traps.
+extern "C" __attribute__((noreturn, noinline, used)) void kiln_rt_probe_overflow(kiln_vmctx* vmctx, uintptr_t pc) {
+  using namespace kiln::rt;
+  (void)vmctx;
+  EntryPoint* entry = tState.top;
+  if (!entry) {
+    fputs("kiln: stack probe outside of any call into wasm (compiled code must be called through Store::call)\n",
+          stderr);
+    abort();
+  }
+  RawTrap* trap = entry->trap;
+  trap->code = KILN_TRAP_STACK_OVERFLOW;
+  trap->exited = false;
+  captureFrames(trap, pc, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), entry->frame);
+  siglongjmp(entry->buf, 1);
+}
+
+static_assert(offsetof(kiln_vmctx, limits) == 16 && offsetof(kiln_limits, stack_limit) == 0,
+              "kiln_rt_probestack below reads vmctx->limits->stack_limit at these offsets");
+asm(R"(
+  .text
+  .globl kiln_rt_probestack
+  .type kiln_rt_probestack, @function
+  .p2align 4
+kiln_rt_probestack:
+  .cfi_startproc
+  pushq %r10
+  .cfi_adjust_cfa_offset 8
+  pushq %r11
+  .cfi_adjust_cfa_offset 8
+  leaq 24(%rsp), %r10     # the caller's rsp before the call
+  subq %rax, %r10         # the frame's bottom
+  jb 1f
+  movq 16(%rdi), %r11     # vmctx->limits
+  cmpq (%r11), %r10       # limits->stack_limit
+  jb 1f
+  popq %r11
+  .cfi_adjust_cfa_offset -8
+  popq %r10
+  .cfi_adjust_cfa_offset -8
+  ret
+1:
+  .cfi_adjust_cfa_offset 16
+  popq %r11
+  .cfi_adjust_cfa_offset -8
+  popq %r10
+  .cfi_adjust_cfa_offset -8
+  movq (%rsp), %rsi       # the return address, in the function's prologue
+  andq $-16, %rsp
+  call kiln_rt_probe_overflow@PLT
+  ud2
+  .cfi_endproc
+  .size kiln_rt_probestack, .-kiln_rt_probestack
+)");

@@ -20,6 +20,7 @@ const char* trapMessage(kiln_trap_code code) {
     case KILN_TRAP_UNALIGNED_ATOMIC: return "unaligned atomic";
     case KILN_TRAP_NULL_REFERENCE: return "null reference";
     case KILN_TRAP_UNDEFINED_ELEMENT: return "undefined element";
+    case KILN_TRAP_OUT_OF_FUEL: return "all fuel consumed";
     case KILN_TRAP_COUNT_: break;
   }
   return "unknown trap";
@@ -42,12 +43,14 @@ const char* trapName(kiln_trap_code code) {
     case KILN_TRAP_UNALIGNED_ATOMIC: return "unaligned_atomic";
     case KILN_TRAP_NULL_REFERENCE: return "null_reference";
     case KILN_TRAP_UNDEFINED_ELEMENT: return "undefined_element";
+    case KILN_TRAP_OUT_OF_FUEL: return "out_of_fuel";
     case KILN_TRAP_COUNT_: break;
   }
   return "unknown";
 }
 
 std::string Trap::report() const {
+  if (!error.empty()) return "kiln: error: " + error + "\n";
   if (exitStatus) return "kiln: guest exited with status " + std::to_string(*exitStatus) + "\n";
   std::string out = "kiln: trap: ";
   out += trapMessage(code);

@@ -27,19 +27,19 @@ kiln_val bitsValue(uint64_t bits) {
 
 }  // namespace
 
-SpectestHost::SpectestHost() {
-  table_ = store_.table(KILN_FUNCREF, 10, 20);
-  memory_ = store_.memory(1, 2);
+SpectestHost::SpectestHost(Store& store) {
+  table_ = store.table(KILN_FUNCREF, 10, 20);
+  memory_ = store.memory(1, 2);
   float f32 = 666.6f;
   double f64 = 666.6;
   uint32_t f32bits;
   uint64_t f64bits;
   std::memcpy(&f32bits, &f32, 4);
   std::memcpy(&f64bits, &f64, 8);
-  globalI32_ = store_.global(KILN_I32, false, bitsValue(666));
-  globalI64_ = store_.global(KILN_I64, false, bitsValue(666));
-  globalF32_ = store_.global(KILN_F32, false, bitsValue(f32bits));
-  globalF64_ = store_.global(KILN_F64, false, bitsValue(f64bits));
+  globalI32_ = store.global(KILN_I32, false, bitsValue(666));
+  globalI64_ = store.global(KILN_I64, false, bitsValue(666));
+  globalF32_ = store.global(KILN_F32, false, bitsValue(f32bits));
+  globalF64_ = store.global(KILN_F64, false, bitsValue(f64bits));
 }
 
 std::optional<HostFunc> SpectestHost::func(std::string_view name) const {

@@ -12,12 +12,12 @@ namespace kiln::spec {
 
 class SpectestHost {
  public:
-  SpectestHost();
+  // Makes the host objects in `store`, where the script's instances live.
+  explicit SpectestHost(Store& store);
   std::optional<HostFunc> func(std::string_view name) const;
   std::optional<Extern> external(std::string_view name) const;
 
  private:
-  HostStore store_;
   std::optional<Extern> table_, memory_;
   Extern globalI32_, globalI64_, globalF32_, globalF64_;
 };

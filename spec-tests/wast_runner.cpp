@@ -93,9 +93,10 @@ class ScriptRunner {
     for (const std::string& e : options.expectedFailures) expected_.insert(e);
   }
   ~ScriptRunner() {
-    instances_.clear();
+    current_ = nullptr;
     named_.clear();
     registered_.clear();
+    store_.reset();  // before the code it ran is unloaded
     if (library_) dlclose(library_);
   }
 
@@ -194,7 +195,7 @@ class ScriptRunner {
   }
 
   // Instantiates a compiled module; on failure returns nullptr and fills error.
-  std::unique_ptr<Instance> instantiate(const json& command, InstantiateError* error) {
+  Instance* instantiate(const json& command, InstantiateError* error) {
     const std::string file = command.at("filename").get<std::string>();
     const CompiledModule& cm = modules_.at(file);
     if (!cm.desc) {
@@ -202,7 +203,7 @@ class ScriptRunner {
       error->message = "not compiled: " + cm.error;
       return nullptr;
     }
-    return Instance::create(cm.desc, resolver(), nullptr, error);
+    return store_->instantiate(cm.desc, resolver(), error);
   }
 
   Instance* instanceFor(const json& action) {
@@ -249,6 +250,11 @@ class ScriptRunner {
     std::vector<kiln_val> slots(std::max({args.size(), expectedResults, ext->results.size(), size_t{1}}));
     for (size_t i = 0; i < args.size(); ++i) slots[i] = parseValue(args[i]);
     r.trap = instance->call(ext->func, slots.data());
+    if (r.trap && !r.trap->error.empty()) {
+      r.error = r.trap->error;
+      r.trap.reset();
+      return r;
+    }
     if (!r.trap) r.values.assign(slots.begin(), slots.begin() + ext->results.size());
     return r;
   }
@@ -258,14 +264,13 @@ class ScriptRunner {
     int line = command.value("line", 0);
     if (type == "module") {
       InstantiateError error;
-      auto instance = instantiate(command, &error);
+      Instance* instance = instantiate(command, &error);
       if (!instance) {
         current_ = nullptr;
         return fail(line, "module " + command.at("filename").get<std::string>() + ": " + error.message);
       }
-      current_ = instance.get();
+      current_ = instance;
       if (command.contains("name")) named_[command.at("name").get<std::string>()] = current_;
-      instances_.push_back(std::move(instance));
       return pass();
     }
     if (type == "register") {
@@ -325,11 +330,9 @@ class ScriptRunner {
     }
     if (type == "assert_unlinkable" || type == "assert_uninstantiable") {
       InstantiateError error;
-      auto instance = instantiate(command, &error);
+      Instance* instance = instantiate(command, &error);
       auto want = type == "assert_unlinkable" ? InstantiateError::Kind::Unlinkable : InstantiateError::Kind::Trap;
       if (instance) {
-        // Keep it alive: its segments may already live in shared tables.
-        instances_.push_back(std::move(instance));
         return fail(line, type + ": instantiated, expected \"" + command.value("text", "") + "\"");
       }
       if (error.kind != want) return fail(line, type + ": failed differently: " + error.message);
@@ -363,8 +366,10 @@ class ScriptRunner {
   json script_;
   std::map<std::string, CompiledModule> modules_;
   void* library_ = nullptr;
-  SpectestHost spectest_;
-  std::vector<std::unique_ptr<Instance>> instances_;
+  // Every instance of the script, the spectest objects and what failed
+  // instantiations left behind live in one store.
+  std::unique_ptr<Store> store_ = std::make_unique<Store>();
+  SpectestHost spectest_{*store_};
   Instance* current_ = nullptr;
   std::map<std::string, Instance*> named_;
   std::map<std::string, Instance*> registered_;

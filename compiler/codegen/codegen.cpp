@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "codegen/access_versioning.h"
+#include "codegen/interrupt_checks.h"
 #include "kiln/abi.h"
 #include <stdexcept>
 
@@ -132,6 +133,8 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
   } else {
     mpm = pb.buildPerModuleDefaultPipeline(level);
   }
+  // Last, on the code as it will be emitted (interrupt_checks.h).
+  if (options.epochChecks) mpm.addPass(llvm::createModuleToFunctionPassAdaptor(InterruptCheckPass()));
   mpm.run(module, mam);
 }
 
@@ -162,6 +165,8 @@ uint64_t optionsHash(const Options& options) {
   mix(std::to_string(options.optLevel));
   mix(options.cpu);
   mix(options.explicitBoundsChecks ? "explicit" : "guard");
+  mix(options.epochChecks ? "epoch" : "no-epoch");
+  mix(options.fuel ? "fuel" : "no-fuel");
   mix(std::to_string(KILN_ABI_VERSION));
   return h;
 }

@@ -22,6 +22,8 @@ struct Options {
   int optLevel = 2;                  // 0..3
   std::string cpu = "x86-64-v2";     // LLVM CPU name, or "native"
   bool explicitBoundsChecks = false; // bounds-check every access instead of relying on guard pages
+  bool epochChecks = true;           // loop headers and calls check the store's deadline (interruptible)
+  bool fuel = false;                 // meter executed instructions against the store's fuel
   // The descriptor's symbol. Several modules linked into one shared object
   // (the spec-test runner does this) need distinct names; not part of
   // optionsHash because it does not change code.

@@ -112,7 +112,10 @@ class DescriptorBuilder {
       codeEnd = sectionBoundary(std::string("__stop_") + ModuleContext::kCodeSection);
     }
 
-    uint32_t flags = options.explicitBoundsChecks ? KILN_FLAG_EXPLICIT_BOUNDS_CHECKS : 0;
+    uint32_t flags = KILN_FLAG_MEMORY_PAGE_CAP | KILN_FLAG_STACK_CHECKS | KILN_FLAG_FRAME_POINTERS;
+    if (options.explicitBoundsChecks) flags |= KILN_FLAG_EXPLICIT_BOUNDS_CHECKS;
+    if (options.epochChecks) flags |= KILN_FLAG_EPOCH_CHECKS;
+    if (options.fuel) flags |= KILN_FLAG_FUEL;
     llvm::Constant* desc = llvm::ConstantStruct::get(
         moduleDescTy_,
         {u32(KILN_ABI_VERSION), u32(flags), string(KILN_VERSION), u64(optionsHash(options)),

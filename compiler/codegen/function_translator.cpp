@@ -39,8 +39,6 @@ void FunctionTranslator::translate() {
     b_.CreateStore(zeroValue(localTypes_[i]), locals_[i]);
   }
 
-  if (localTypes_.size() >= kLargeFrameLocals) checkStack();
-
   // The memory base never moves (guard pages reserve the whole 8 GiB up
   // front, and explicit-check mode reserves the maximum too), so one load
   // per call suffices and LLVM may keep it in a register across loops.
@@ -55,6 +53,7 @@ void FunctionTranslator::translate() {
   fnControl.endPhis = makePhis(fnControl.endBlock, type_.results);
   controls_.push_back(std::move(fnControl));
 
+  bool runStarts = true;  // the next instruction starts a straight-line run (fuel)
   for (size_t i = 0; i < body_.code.size(); ++i) {
     const wasm::Instr& instr = body_.code[i];
     if (controls_.empty()) break;  // the function's final `end` was lowered
@@ -62,8 +61,10 @@ void FunctionTranslator::translate() {
     if (deadDepth_ > 0 || controls_.back().unreachable) {
       skipDeadInstr(instr);
     } else {
+      if (runStarts && mc_.options.fuel) chargeFuel(i);
       lowerInstr(instr);
     }
+    runStarts = endsRun(instr.op);
   }
 
   // Cold trap blocks go last so the hot path stays contiguous.
@@ -76,6 +77,15 @@ void FunctionTranslator::translate() {
   // trap walks it, and a frame would be most of a small leaf's cost (op_add
   // in bench/programs/indirect.c).
   fn_->addFnAttr("frame-pointer", mayTrapOrCall() ? "all" : "none");
+  // A frame of KILN_STACK_PROBE_SIZE bytes or more is checked against the
+  // stack limit before it is touched: LLVM calls the runtime's probe in the
+  // prologue with the frame size (abi.h). Smaller frames are covered by the
+  // checks before calls and the runtime's margin below the limit.
+  fn_->addFnAttr("probe-stack", KILN_RT_PROBESTACK_SYMBOL);
+  fn_->addFnAttr("stack-probe-size", std::to_string(KILN_STACK_PROBE_SIZE));
+  // For the interruption pass, which runs after optimisation: the trap it
+  // inserts names this function.
+  fn_->addFnAttr(kFuncIndexAttr, std::to_string(funcIndex_));
 }
 
 // Inside dead code only nesting matters: find the `else` or `end` that
@@ -207,9 +217,10 @@ llvm::LoadInst* FunctionTranslator::loadAt(llvm::Type* type, llvm::Value* base, 
 }
 
 llvm::Value* FunctionTranslator::loadVmctxField(uint32_t offset, llvm::Type* type, const char* name) {
-  // The instance's tables, functions and type ids are placed once, when it
-  // is made; the stack limit is reset on every entry from the host.
-  bool invariant = offset == vmctx_offset::tables || offset == vmctx_offset::funcs || offset == vmctx_offset::typeIds;
+  // The instance's tables, functions, type ids and limits block are placed
+  // once, when it is made.
+  bool invariant = offset == vmctx_offset::tables || offset == vmctx_offset::funcs ||
+                   offset == vmctx_offset::typeIds || offset == vmctx_offset::limits;
   return loadAt(type, vmctx_, offset, mc_.tbaaVmctx, name, invariant);
 }
 
@@ -238,18 +249,66 @@ llvm::Value* FunctionTranslator::callIntrinsic(llvm::Intrinsic::ID id, llvm::Arr
 }
 
 // Stack exhaustion must trap, never crash: compare this frame's address with
-// the limit the runtime put in the VM context. The runtime's margin below the
-// limit covers one frame, so a frame needs checking only before it calls
-// (and on entry if it may be large): the paths that return without calling,
-// most activations of a recursive function, then skip the check. A frame
-// never moves and a thread's limit never changes, so a check already made
-// in the current basic block covers the calls after it.
+// the limit the runtime put in the store's limits block. The runtime's margin
+// below the limit covers one frame (a large one probes, see translate()), so
+// a frame needs checking only before it calls: the paths that return without
+// calling, most activations of a recursive function, then skip the check. A
+// frame never moves and the limit does not change during a call, so a check
+// already made in the current basic block covers the calls after it.
 void FunctionTranslator::checkStack() {
   if (stackCheckedIn_ == b_.GetInsertBlock()) return;
   llvm::Value* frame = callIntrinsic(llvm::Intrinsic::frameaddress, {mc_.ptrTy}, {b_.getInt32(0)});
-  llvm::Value* limit = loadVmctxField(vmctx_offset::stackLimit, mc_.i64Ty, "stack_limit");
+  llvm::Value* limits = loadVmctxField(vmctx_offset::limits, mc_.ptrTy, "limits");
+  llvm::Value* limit = loadAt(mc_.i64Ty, limits, struct_offset::limitsStackLimit, mc_.tbaaVmctx, "stack_limit");
   trapIf(b_.CreateICmpULT(b_.CreatePtrToInt(frame, mc_.i64Ty), limit), KILN_TRAP_STACK_OVERFLOW);
   stackCheckedIn_ = b_.GetInsertBlock();
+}
+
+// Instructions after which control may arrive from elsewhere or go
+// elsewhere: each one ends a straight-line run of instructions.
+bool FunctionTranslator::endsRun(Opcode op) {
+  switch (op) {
+    case Opcode::Loop:
+    case Opcode::If:
+    case Opcode::Else:
+    case Opcode::End:
+    case Opcode::Br:
+    case Opcode::BrIf:
+    case Opcode::BrTable:
+    case Opcode::Return:
+    case Opcode::Unreachable: return true;
+    default: return false;
+  }
+}
+
+// Fuel (KILN_FLAG_FUEL): before a straight-line run of instructions, subtract
+// its cost from the store's fuel and trap when that leaves it negative. Every
+// instruction costs 1 except those that only structure the code (nop, drop,
+// block, loop, else, end), which cost 0. The cost depends only on the wasm
+// code, so a given amount of fuel stops a program at the same instruction
+// at every optimisation level.
+void FunctionTranslator::chargeFuel(size_t first) {
+  int64_t cost = 0;
+  for (size_t i = first; i < body_.code.size(); ++i) {
+    Opcode op = body_.code[i].op;
+    switch (op) {
+      case Opcode::Nop:
+      case Opcode::Drop:
+      case Opcode::Block:
+      case Opcode::Loop:
+      case Opcode::Else:
+      case Opcode::End: break;
+      default: ++cost; break;
+    }
+    if (endsRun(op)) break;
+  }
+  if (cost == 0) return;
+  llvm::Value* limits = loadVmctxField(vmctx_offset::limits, mc_.ptrTy, "limits");
+  llvm::Value* fuel = loadAt(mc_.i64Ty, limits, struct_offset::limitsFuel, mc_.tbaaFuel, "fuel");
+  llvm::Value* left = b_.CreateSub(fuel, b_.getInt64(cost), "fuel_left");
+  llvm::Value* fuelAddr = b_.CreateConstInBoundsGEP1_64(mc_.i8Ty, limits, struct_offset::limitsFuel);
+  b_.CreateAlignedStore(left, fuelAddr, llvm::Align(8))->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaFuel);
+  trapIf(b_.CreateICmpSLT(left, b_.getInt64(0)), KILN_TRAP_OUT_OF_FUEL);
 }
 
 // Whether the translated function can trap or call, and so be on the stack

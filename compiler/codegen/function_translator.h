@@ -107,10 +107,9 @@ class FunctionTranslator {
                              llvm::ArrayRef<llvm::Value*> args);
   llvm::Value* linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize);
   llvm::Value* memorySizeBytes();
-  // Functions with this many locals may have a frame larger than the
-  // runtime's stack margin: they check the stack on entry too.
-  static constexpr size_t kLargeFrameLocals = 512;
   void checkStack();
+  static bool endsRun(wasm::Opcode op);
+  void chargeFuel(size_t firstInstr);
   bool mayTrapOrCall() const;
 
   ModuleContext& mc_;

@@ -100,9 +100,7 @@ bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
       return true;
     case Opcode::MemoryGrow: {
       llvm::Value* delta = pop();
-      auto fn = mc_.runtimeFunction("kiln_rt_memory_grow",
-                                    llvm::FunctionType::get(i32, {mc_.ptrTy, i32, i32}, false));
-      push(b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index), delta}));
+      push(b_.CreateCall(mc_.runtime(ModuleContext::RuntimeFn::memory_grow), {vmctx_, b_.getInt32(instr.index), delta}));
       return true;
     }
     // memory.fill and memory.copy are inline: a bounds check, then LLVM's
@@ -135,14 +133,11 @@ bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
       llvm::Value* len = pop();
       llvm::Value* src = pop();
       llvm::Value* dst = pop();
-      auto fn = mc_.runtimeFunction(
-          "kiln_rt_memory_init", llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32, i32, i32, i32, i32}, false));
-      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index2), b_.getInt32(instr.index), dst, src, len});
+      b_.CreateCall(mc_.runtime(ModuleContext::RuntimeFn::memory_init), {vmctx_, b_.getInt32(instr.index2), b_.getInt32(instr.index), dst, src, len});
       return true;
     }
     case Opcode::DataDrop: {
-      auto fn = mc_.runtimeFunction("kiln_rt_data_drop", llvm::FunctionType::get(mc_.voidTy, {mc_.ptrTy, i32}, false));
-      b_.CreateCall(fn, {vmctx_, b_.getInt32(instr.index)});
+      b_.CreateCall(mc_.runtime(ModuleContext::RuntimeFn::data_drop), {vmctx_, b_.getInt32(instr.index)});
       return true;
     }
     default: return false;

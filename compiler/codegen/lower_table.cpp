@@ -9,10 +9,8 @@ using wasm::Opcode;
 bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
   llvm::Type* i32 = mc_.i32Ty;
   llvm::Type* ptr = mc_.ptrTy;
-  auto runtime = [&](const char* name, llvm::Type* result, std::vector<llvm::Type*> params) {
-    params.insert(params.begin(), ptr);
-    return mc_.runtimeFunction(name, llvm::FunctionType::get(result, params, false));
-  };
+  using RuntimeFn = ModuleContext::RuntimeFn;
+  auto runtime = [&](RuntimeFn fn) { return mc_.runtime(fn); };
   switch (instr.op) {
     case Opcode::RefNull: push(llvm::ConstantPointerNull::get(mc_.ptrTy)); return true;
     case Opcode::RefIsNull: push(boolToI32(b_.CreateIsNull(pop()))); return true;
@@ -23,13 +21,13 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
     }
     case Opcode::TableGet: {
       llvm::Value* index = pop();
-      push(b_.CreateCall(runtime("kiln_rt_table_get", ptr, {i32, i32}), {vmctx_, b_.getInt32(instr.index), index}));
+      push(b_.CreateCall(runtime(RuntimeFn::table_get), {vmctx_, b_.getInt32(instr.index), index}));
       return true;
     }
     case Opcode::TableSet: {
       llvm::Value* value = pop();
       llvm::Value* index = pop();
-      b_.CreateCall(runtime("kiln_rt_table_set", mc_.voidTy, {i32, i32, ptr}),
+      b_.CreateCall(runtime(RuntimeFn::table_set),
                     {vmctx_, b_.getInt32(instr.index), index, value});
       return true;
     }
@@ -42,7 +40,7 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
     case Opcode::TableGrow: {
       llvm::Value* delta = pop();
       llvm::Value* init = pop();
-      push(b_.CreateCall(runtime("kiln_rt_table_grow", i32, {i32, ptr, i32}),
+      push(b_.CreateCall(runtime(RuntimeFn::table_grow),
                          {vmctx_, b_.getInt32(instr.index), init, delta}));
       return true;
     }
@@ -50,7 +48,7 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
       llvm::Value* len = pop();
       llvm::Value* value = pop();
       llvm::Value* dst = pop();
-      b_.CreateCall(runtime("kiln_rt_table_fill", mc_.voidTy, {i32, i32, ptr, i32}),
+      b_.CreateCall(runtime(RuntimeFn::table_fill),
                     {vmctx_, b_.getInt32(instr.index), dst, value, len});
       return true;
     }
@@ -58,7 +56,7 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
       llvm::Value* len = pop();
       llvm::Value* src = pop();
       llvm::Value* dst = pop();
-      b_.CreateCall(runtime("kiln_rt_table_copy", mc_.voidTy, {i32, i32, i32, i32, i32}),
+      b_.CreateCall(runtime(RuntimeFn::table_copy),
                     {vmctx_, b_.getInt32(instr.index), b_.getInt32(instr.index2), dst, src, len});
       return true;
     }
@@ -66,12 +64,12 @@ bool FunctionTranslator::lowerTable(const wasm::Instr& instr) {
       llvm::Value* len = pop();
       llvm::Value* src = pop();
       llvm::Value* dst = pop();
-      b_.CreateCall(runtime("kiln_rt_table_init", mc_.voidTy, {i32, i32, i32, i32, i32}),
+      b_.CreateCall(runtime(RuntimeFn::table_init),
                     {vmctx_, b_.getInt32(instr.index2), b_.getInt32(instr.index), dst, src, len});
       return true;
     }
     case Opcode::ElemDrop:
-      b_.CreateCall(runtime("kiln_rt_elem_drop", mc_.voidTy, {i32}), {vmctx_, b_.getInt32(instr.index)});
+      b_.CreateCall(runtime(RuntimeFn::elem_drop), {vmctx_, b_.getInt32(instr.index)});
       return true;
     default: return false;
   }

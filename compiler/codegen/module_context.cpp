@@ -1,5 +1,7 @@
 #include "codegen/module_context.h"
 
+#include <type_traits>
+
 namespace kiln::codegen {
 
 ModuleContext::ModuleContext(const wasm::Module& wasmModule, llvm::Module& module, const Options& opts)
@@ -25,6 +27,7 @@ ModuleContext::ModuleContext(const wasm::Module& wasmModule, llvm::Module& modul
   tbaaVmctx = scalarTag("kiln vmctx");
   tbaaGlobal = scalarTag("wasm global");
   tbaaTable = scalarTag("wasm table");
+  tbaaFuel = scalarTag("kiln fuel");
   unlikelyBranch = md.createBranchWeights(1, 1u << 20);
 
   for (const wasm::FuncType& type : wasm.types) llvmFuncTypes.push_back(functionType(type));
@@ -82,20 +85,56 @@ llvm::FunctionType* ModuleContext::functionType(const wasm::FuncType& type) cons
   return llvm::FunctionType::get(resultType(type), params, false);
 }
 
-llvm::FunctionCallee ModuleContext::runtimeFunction(const char* name, llvm::FunctionType* type, bool noReturn) {
-  llvm::FunctionCallee callee = llvmModule.getOrInsertFunction(name, type);
+namespace {
+
+// The LLVM type of a C type in a kiln_rt_* prototype.
+template <typename T>
+llvm::Type* llvmTypeOf(llvm::LLVMContext& ctx) {
+  if constexpr (std::is_void_v<T>) {
+    return llvm::Type::getVoidTy(ctx);
+  } else if constexpr (std::is_pointer_v<T>) {
+    return llvm::PointerType::get(ctx, 0);
+  } else {
+    static_assert(std::is_integral_v<T>, "kiln_rt_* functions take integers and pointers");
+    return llvm::Type::getIntNTy(ctx, sizeof(T) * 8);
+  }
+}
+
+template <typename R, typename... A>
+llvm::FunctionType* llvmFunctionTypeOf(llvm::LLVMContext& ctx, R (*)(A...)) {
+  return llvm::FunctionType::get(llvmTypeOf<R>(ctx), {llvmTypeOf<A>(ctx)...}, false);
+}
+
+struct RuntimeFnInfo {
+  const char* name;
+  llvm::FunctionType* (*type)(llvm::LLVMContext&);
+  bool noReturn;
+};
+
+// One entry per KILN_RT_FUNCTIONS row, its LLVM type derived from the C
+// prototype that abi.h declares from the same row.
+constexpr RuntimeFnInfo kRuntimeFns[] = {
+#define KILN_RT_INFO(noreturn, result, name, params) \
+  {"kiln_rt_" #name, [](llvm::LLVMContext& ctx) { return llvmFunctionTypeOf(ctx, &kiln_rt_##name); }, noreturn != 0},
+    KILN_RT_FUNCTIONS(KILN_RT_INFO)
+#undef KILN_RT_INFO
+};
+
+}  // namespace
+
+llvm::FunctionCallee ModuleContext::runtime(RuntimeFn which) { return declareRuntime(llvmModule, which); }
+
+llvm::FunctionCallee declareRuntime(llvm::Module& module, ModuleContext::RuntimeFn which) {
+  const RuntimeFnInfo& info = kRuntimeFns[static_cast<size_t>(which)];
+  llvm::FunctionCallee callee = module.getOrInsertFunction(info.name, info.type(module.getContext()));
   if (auto* fn = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
     fn->addFnAttr(llvm::Attribute::NoUnwind);
-    if (noReturn) {
+    if (info.noReturn) {
       fn->addFnAttr(llvm::Attribute::NoReturn);
       fn->addFnAttr(llvm::Attribute::Cold);
     }
   }
   return callee;
-}
-
-llvm::FunctionCallee ModuleContext::trapFunction() {
-  return runtimeFunction("kiln_rt_trap", llvm::FunctionType::get(voidTy, {ptrTy, i32Ty, i32Ty}, false), true);
 }
 
 }  // namespace kiln::codegen

@@ -8,6 +8,7 @@
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <cstddef>
 #include <vector>
 
 #include "codegen/codegen.h"
@@ -16,27 +17,33 @@
 
 namespace kiln::codegen {
 
-// Offsets of kiln_vmctx header fields, checked against offsetof() in
-// tests/unit/codegen_test.cpp.
+// Offsets of the runtime structures compiled code reads, all from
+// include/kiln/abi.h (the one source of the layout).
 namespace vmctx_offset {
-constexpr uint32_t memoryBase = 0;
-constexpr uint32_t memory = 8;
-constexpr uint32_t stackLimit = 16;
-constexpr uint32_t interrupt = 24;
-constexpr uint32_t tables = 32;
-constexpr uint32_t funcs = 40;
-constexpr uint32_t typeIds = 48;
+constexpr uint32_t memoryBase = offsetof(kiln_vmctx, memory_base);
+constexpr uint32_t memory = offsetof(kiln_vmctx, memory);
+constexpr uint32_t limits = offsetof(kiln_vmctx, limits);
+constexpr uint32_t tables = offsetof(kiln_vmctx, tables);
+constexpr uint32_t funcs = offsetof(kiln_vmctx, funcs);
+constexpr uint32_t typeIds = offsetof(kiln_vmctx, type_ids);
 }  // namespace vmctx_offset
 
-// Offsets inside other runtime structures compiled code reads.
 namespace struct_offset {
-constexpr uint32_t funcCode = 0;      // kiln_func::code
-constexpr uint32_t funcVmctx = 8;     // kiln_func::vmctx
-constexpr uint32_t funcTypeId = 16;   // kiln_func::type_id
-constexpr uint32_t tableElements = 0; // kiln_table::elements
-constexpr uint32_t tableSize = 8;     // kiln_table::size
-constexpr uint32_t memorySize = 8;    // kiln_memory::size
+constexpr uint32_t funcCode = offsetof(kiln_func, code);
+constexpr uint32_t funcVmctx = offsetof(kiln_func, vmctx);
+constexpr uint32_t funcTypeId = offsetof(kiln_func, type_id);
+constexpr uint32_t tableElements = offsetof(kiln_table, elements);
+constexpr uint32_t tableSize = offsetof(kiln_table, size);
+constexpr uint32_t memorySize = offsetof(kiln_memory, size);
+constexpr uint32_t limitsStackLimit = offsetof(kiln_limits, stack_limit);
+constexpr uint32_t limitsEpochDeadline = offsetof(kiln_limits, epoch_deadline);
+constexpr uint32_t limitsEpoch = offsetof(kiln_limits, epoch);
+constexpr uint32_t limitsFuel = offsetof(kiln_limits, fuel);
 }  // namespace struct_offset
+
+// The function attribute that carries a compiled function's wasm index (for
+// the passes that run after translation).
+inline constexpr const char* kFuncIndexAttr = "kiln-func-index";
 
 // The first global cell follows the header, 16-byte aligned.
 constexpr uint32_t kGlobalsOffset = (KILN_VMCTX_HEADER_SIZE + 15u) & ~15u;
@@ -85,15 +92,26 @@ class ModuleContext {
   llvm::MDNode* tbaaVmctx;
   llvm::MDNode* tbaaGlobal;
   llvm::MDNode* tbaaTable;
+  llvm::MDNode* tbaaFuel;  // kiln_limits::fuel: only metering touches it
   llvm::MDNode* unlikelyBranch;
 
-  // Runtime entry points (declared on first use).
-  llvm::FunctionCallee runtimeFunction(const char* name, llvm::FunctionType* type, bool noReturn = false);
-  llvm::FunctionCallee trapFunction();
+  // Runtime entry points (declared on first use), one per entry of
+  // KILN_RT_FUNCTIONS in abi.h: runtime(RuntimeFn::memory_grow).
+  enum class RuntimeFn {
+#define KILN_RT_ENUM(noreturn, result, name, params) name,
+    KILN_RT_FUNCTIONS(KILN_RT_ENUM)
+#undef KILN_RT_ENUM
+  };
+  llvm::FunctionCallee runtime(RuntimeFn fn);
+  llvm::FunctionCallee trapFunction() { return runtime(RuntimeFn::trap); }
 
   // The section every compiled wasm function goes into, so the runtime
   // knows its code range from the linker's __start_/__stop_ symbols.
   static constexpr const char* kCodeSection = "kiln_text";
 };
+
+// Declares a runtime entry point in `module` (what ModuleContext::runtime
+// does, for passes that run after translation).
+llvm::FunctionCallee declareRuntime(llvm::Module& module, ModuleContext::RuntimeFn which);
 
 }  // namespace kiln::codegen

@@ -76,7 +76,7 @@ void addCapabilityFlags(CLI::App* command, Options* options, std::vector<std::st
       ->allow_extra_args(false);
 }
 
-void addCodegenFlags(CLI::App* command, Options* options, std::string* boundsChecks) {
+void addCodegenFlags(CLI::App* command, Options* options, std::string* boundsChecks, std::string* epochChecks) {
   command->add_option("-O", options->codegen.optLevel, "Optimisation level, -O0 to -O3 (default -O2)")
       ->check(CLI::Range(0, 3))
       ->option_text("0-3")
@@ -92,6 +92,43 @@ void addCodegenFlags(CLI::App* command, Options* options, std::string* boundsChe
       ->check(CLI::IsMember({"guard", "explicit"}))
       ->option_text("guard|explicit")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  command
+      ->add_option("--epoch-checks", *epochChecks,
+                   "Check for a deadline or an interrupt at loop headers and calls (default on; off saves a "
+                   "little time, but then --timeout and interrupts cannot stop the program)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->option_text("on|off")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+}
+
+// --fuel as a flag (compile, build): meter executed instructions.
+void addFuelFlag(CLI::App* command, Options* options) {
+  command->add_flag("--fuel", options->codegen.fuel,
+                    "Meter executed instructions against a store's fuel (for embedders that set StoreConfig::fuel; "
+                    "costs time)");
+}
+
+// Limits of `kiln run`: --timeout, --fuel N, --max-memory, --max-stack.
+void addLimitFlags(CLI::App* command, std::string* timeout, std::string* fuel, std::string* maxMemory,
+                   std::string* maxStack) {
+  command
+      ->add_option("--timeout", *timeout,
+                   "Stop the program after this long (e.g. 2s, 500ms, 1m): it traps \"interrupted\" (status 134)")
+      ->option_text("DURATION");
+  command
+      ->add_option("--fuel", *fuel,
+                   "Stop the program after N units of work (about one per wasm instruction; deterministic): it "
+                   "traps \"all fuel consumed\". Compiles with fuel metering")
+      ->option_text("N");
+  command
+      ->add_option("--max-memory", *maxMemory,
+                   "Most linear memory the program may have (e.g. 64MiB); memory.grow past it returns -1")
+      ->option_text("SIZE");
+  command
+      ->add_option("--max-stack", *maxStack,
+                   "Most native stack the program's code may use (e.g. 512KiB); deeper calls trap \"call stack "
+                   "exhausted\" (default: the thread's stack, 8 MiB on Linux)")
+      ->option_text("SIZE");
 }
 
 // One line, whatever CLI11 put in its message.
@@ -179,6 +216,47 @@ std::optional<WasiPreopen> parseDirGrant(const std::string& text, bool readOnly,
   return grant;
 }
 
+std::optional<uint64_t> parseByteSize(const std::string& text, std::string* error) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 19) {
+    *error = "'" + text + "' is not a size (e.g. 65536, 512KiB, 64MiB, 1GiB)";
+    return std::nullopt;
+  }
+  uint64_t value = std::stoull(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  static const std::map<std::string, unsigned> shifts = {
+      {"", 0}, {"B", 0}, {"K", 10}, {"KiB", 10}, {"k", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30},
+      {"T", 40}, {"TiB", 40}};
+  auto it = shifts.find(unit);
+  if (it == shifts.end()) {
+    *error = "'" + text + "' has an unknown unit '" + unit + "' (use K, M, G or KiB, MiB, GiB)";
+    return std::nullopt;
+  }
+  if (it->second && value > (UINT64_MAX >> it->second)) {
+    *error = "'" + text + "' is too large";
+    return std::nullopt;
+  }
+  return value << it->second;
+}
+
+std::optional<std::chrono::nanoseconds> parseDuration(const std::string& text, std::string* error) {
+  size_t end = 0;
+  while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.')) ++end;
+  std::string number = text.substr(0, end), unit = text.substr(end);
+  static const std::map<std::string, double> scale = {
+      {"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}, {"m", 60e9}, {"min", 60e9}, {"h", 3600e9}};
+  auto it = scale.find(unit);
+  double value = 0;
+  bool ok = !number.empty() && number != "." && number.find('.') == number.rfind('.') && it != scale.end();
+  if (ok) value = std::stod(number) * it->second;
+  if (!ok || !(value >= 1) || value > 1e18) {
+    *error = "'" + text + "' is not a duration (e.g. 2s, 500ms, 1.5s, 2m)";
+    return std::nullopt;
+  }
+  return std::chrono::nanoseconds(static_cast<int64_t>(value));
+}
+
 std::string versionString() {
   return std::string("kiln ") + KILN_VERSION + " (LLVM " + LLVM_VERSION_STRING + ", ABI " +
          std::to_string(KILN_ABI_VERSION) + ")";
@@ -192,6 +270,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
 
   std::string emit = "obj";
   std::string boundsChecks = "guard";
+  std::string epochChecks = "on";
 
   CLI::App* compile = app.add_subcommand("compile", "Compile a module to an object, assembly, LLVM IR or shared object");
   compile->add_option("input", options->input, "The WebAssembly module (.wasm)")->required();
@@ -203,7 +282,8 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
                    "shared (a shared object for `kiln run` and embedders)")
       ->check(CLI::IsMember({"obj", "asm", "llvm", "shared"}))
       ->option_text("obj|asm|llvm|shared");
-  addCodegenFlags(compile, options, &boundsChecks);
+  addCodegenFlags(compile, options, &boundsChecks, &epochChecks);
+  addFuelFlag(compile, options);
   compile->footer("Example: kiln compile app.wasm -O3 --emit=shared -o app.so");
 
   CLI::App* build = app.add_subcommand("build", "Compile and link a native executable");
@@ -217,7 +297,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   addAllowNetFlag(build, options);
   build->add_flag("--no-inherit-env", options->noInheritEnv,
                   "The program gets only the --env variables, not the environment it is started with");
-  addCodegenFlags(build, options, &boundsChecks);
+  addCodegenFlags(build, options, &boundsChecks, &epochChecks);
   build->footer(kBuildFooter);
 
   CLI::App* run = app.add_subcommand("run", "Compile (cached) and run a module");
@@ -235,10 +315,14 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
                   "decimal, nan or inf) and print each result on its own line")
       ->option_text("NAME");
   run->add_flag("--no-cache", options->noCache, "Do not read or write the compiled-module cache");
-  addCodegenFlags(run, options, &boundsChecks);
+  std::string timeout, fuel, maxMemory, maxStack;
+  addLimitFlags(run, &timeout, &fuel, &maxMemory, &maxStack);
+  addCodegenFlags(run, options, &boundsChecks, &epochChecks);
   run->footer(
       "Examples:\n"
       "  kiln run app.wasm -- -v input.txt\n"
+      "  kiln run --timeout 2s --max-memory 64MiB app.wasm\n"
+      "  kiln run --fuel 1000000000 app.wasm\n"
       "  kiln run --env HOME=/ --env LANG=C app.wasm\n"
       "  kiln run --dir ./data::/data --dir-ro /usr/share/dict::dict app.wasm\n"
       "  kiln run math.wasm --invoke fib 30");
@@ -250,7 +334,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
                    "passes is a failure")
       ->option_text("FILE");
   wast->add_flag("-v,--verbose", options->verbose, "Print every failure (default: the first 20 per script)");
-  addCodegenFlags(wast, options, &boundsChecks);
+  addCodegenFlags(wast, options, &boundsChecks, &epochChecks);
   wast->footer(
       "Prints one line per script and a closing 'N passed, N failed, N skipped'. Text-format modules in\n"
       "assert_malformed are skipped (Kiln reads the binary format only). scripts/spec.sh runs a whole directory.\n"
@@ -263,7 +347,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       ->check(CLI::Range(1, 86400))
       ->option_text("SECONDS");
   wasiTest->add_flag("-v,--verbose", options->verbose, "Show each failing test's output");
-  addCodegenFlags(wasiTest, options, &boundsChecks);
+  addCodegenFlags(wasiTest, options, &boundsChecks, &epochChecks);
   wasiTest->footer(
       "Each test runs through `kiln run` in a fresh copy of its `root` directory (preopened as /), with\n"
       "exactly the spec's arguments and environment; its exit status and any expected stdout/stderr\n"
@@ -367,6 +451,42 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
     }
   }
   options->codegen.explicitBoundsChecks = boundsChecks == "explicit";
+  options->codegen.epochChecks = epochChecks == "on";
+  if (run->parsed()) {
+    std::string error;
+    auto usage = [&](const char* flag) {
+      printError(std::string(flag) + ": " + error + " (run 'kiln run --help')");
+      return kExitUsage;
+    };
+    if (!timeout.empty()) {
+      options->timeout = parseDuration(timeout, &error);
+      if (!options->timeout) return usage("--timeout");
+      if (!options->codegen.epochChecks) {
+        printError("--timeout needs epoch checks: drop --epoch-checks=off");
+        return kExitUsage;
+      }
+    }
+    if (!fuel.empty()) {
+      std::optional<uint64_t> amount = parseByteSize(fuel, &error);  // a plain number; K/M/G allowed
+      if (!amount) return usage("--fuel");
+      options->fuel = amount;
+      options->codegen.fuel = true;
+    }
+    if (!maxMemory.empty()) {
+      std::optional<uint64_t> bytes = parseByteSize(maxMemory, &error);
+      if (!bytes) return usage("--max-memory");
+      options->maxMemoryBytes = *bytes;
+    }
+    if (!maxStack.empty()) {
+      std::optional<uint64_t> bytes = parseByteSize(maxStack, &error);
+      if (!bytes) return usage("--max-stack");
+      if (*bytes == 0) {
+        error = "must be more than 0";
+        return usage("--max-stack");
+      }
+      options->maxStackBytes = *bytes;
+    }
+  }
   if (options->codegen.cpu.empty()) {
     printError("--cpu needs a CPU name (run 'kiln --help')");
     return kExitUsage;

@@ -1,6 +1,8 @@
 // The kiln command line: what was asked for, parsed with CLI11.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,12 @@ struct Options {
   // built with --no-inherit-env
   bool noInheritEnv = false;
 
+  // run: limits (docs/embedding.md, StoreLimits)
+  std::optional<std::chrono::nanoseconds> timeout;  // --timeout
+  std::optional<uint64_t> fuel;                     // --fuel N (compiles with fuel metering)
+  uint64_t maxMemoryBytes = StoreLimits::kUnlimited; // --max-memory
+  uint64_t maxStackBytes = 0;                       // --max-stack (0: the thread's)
+
   // run
   bool inheritEnv = false;
   std::vector<std::string> allowNet;  // --allow-net HOST:PORT, in order (Dagger http://)
@@ -52,6 +60,13 @@ struct Options {
 
 // "HOST[::GUEST]" as a preopen; nullopt (with *error set) when malformed.
 std::optional<WasiPreopen> parseDirGrant(const std::string& text, bool readOnly, std::string* error);
+
+// "64MiB", "512KiB", "1G", "4096": a size in bytes (K, M, G are powers of
+// 1024; KiB, MiB, GiB too); nullopt (with *error) when malformed.
+std::optional<uint64_t> parseByteSize(const std::string& text, std::string* error);
+// "2s", "500ms", "1.5s", "2m", "100us": a duration; a number alone is
+// seconds. nullopt (with *error) when malformed, zero or negative.
+std::optional<std::chrono::nanoseconds> parseDuration(const std::string& text, std::string* error);
 
 // "kiln 0.1.0 (LLVM 19.1.7, ABI 1)"
 std::string versionString();

@@ -55,6 +55,17 @@ DaggerOptions daggerOptions(const Options& options) {
   return dagger;
 }
 
+// The store and run settings of --timeout, --fuel, --max-memory, --max-stack.
+RunOptions runOptions(const Options& options) {
+  RunOptions run;
+  run.store.limits.maxMemoryBytes = options.maxMemoryBytes;
+  run.store.limits.maxStackBytes = options.maxStackBytes;
+  run.store.fuel = options.fuel;
+  run.timeout = options.timeout;
+  run.allowNet = options.allowNet;
+  return run;
+}
+
 // A compiled module loaded into this process. The handle stays open for the
 // life of the process: the instance's code lives in it.
 struct LoadedModule {
@@ -147,8 +158,12 @@ int invoke(const Options& options, const kiln_module_desc* desc, const std::vect
   if (!state) throw DriverError(stateError);
   std::unique_ptr<DaggerState> dagger = makeDaggerState(daggerOptions(options));
   ImportResolver resolver = chainResolvers(wasiResolver(*state), daggerResolver(*dagger));
+  RunOptions run = runOptions(options);
+  if (run.timeout) run.store.requireInterruptible = true;
+  Store store(run.store);
+  if (run.timeout) store.setTimeout(*run.timeout);
   InstantiateError instantiateError;
-  std::unique_ptr<Instance> instance = Instance::create(desc, resolver, nullptr, &instantiateError);
+  Instance* instance = store.instantiate(desc, resolver, &instantiateError);
   if (!instance) {
     if (instantiateError.trap && instantiateError.trap->exitStatus) return *instantiateError.trap->exitStatus;
     if (std::optional<int> code = wasiExitCode(*state)) return *code;
@@ -188,7 +203,8 @@ int invoke(const Options& options, const kiln_module_desc* desc, const std::vect
     values[i] = *value;
   }
 
-  std::optional<Trap> trap = instance->call(exported->func, values.data());
+  std::optional<Trap> trap = store.call(exported->func, values.data());
+  if (trap && !trap->error.empty()) throw DriverError(trap->error);
   if (trap && trap->exitStatus) return *trap->exitStatus;  // proc_exit
   if (std::optional<int> code = wasiExitCode(*state)) return *code;
   if (trap) {
@@ -218,8 +234,8 @@ void checkGrantedDirectories(const Options& options) {
 int runCommand(const Options& options) {
   std::vector<std::string> env = guestEnvironment(options);
   checkGrantedDirectories(options);
-  // A write to a closed pipe must reach the guest as EPIPE (runWasiCommand
-  // does this too; --invoke needs it as well).
+  // This process is the guest's: a write to a closed pipe must reach it as
+  // EPIPE, as for a native program that ignores SIGPIPE.
   ::signal(SIGPIPE, SIG_IGN);
   std::vector<uint8_t> bytes = readFile(options.input);
   std::unique_ptr<TempDir> temp;
@@ -247,13 +263,8 @@ int runCommand(const Options& options) {
   wasi.args.insert(wasi.args.end(), options.args.begin(), options.args.end());
   wasi.env = std::move(env);
   wasi.preopens = options.dirs;
-  // runWasiCommand gives Dagger the preopens itself; it takes the rest from
-  // here.
-  DaggerOptions dagger = daggerOptions(options);
-  dagger.dirs.clear();
-  setDefaultDaggerOptions(std::move(dagger));
   std::fflush(stdout);
-  return runWasiCommand(module.desc, wasi);
+  return runWasiCommand(module.desc, wasi, runOptions(options));
 }
 
 }  // namespace kiln::driver

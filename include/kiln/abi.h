@@ -21,14 +21,35 @@ extern "C" {
 #endif
 
 /* Bumped whenever anything in this file changes layout or meaning. */
-#define KILN_ABI_VERSION 1u
+#define KILN_ABI_VERSION 2u
 
 #define KILN_WASM_PAGE_SIZE 65536u
 /* Guard-page mode reserves this much address space per linear memory: any
  * 32-bit address plus any 32-bit offset (plus the widest access) lands inside
- * it, so compiled code needs no explicit bounds checks. */
+ * it, so compiled code needs no explicit bounds checks. Explicit-check
+ * memories reserve only their maximum (see docs/architecture.md). */
 #define KILN_MEMORY_RESERVATION (8ull << 30)
 #define KILN_MEMORY_GUARD_TAIL 65536ull
+
+/* The largest linear memory, in pages (4 GiB - 64 KiB): growing past it
+ * fails (memory.grow returns -1, which the spec permits). Compiled code
+ * relies on it (KILN_FLAG_MEMORY_PAGE_CAP): once an access at address X has
+ * not trapped, X + C cannot wrap around 2^32 for any constant C <= 64 KiB,
+ * so such additions are marked no-unsigned-wrap and LLVM can vectorize loops
+ * over linear memory. */
+#define KILN_MAX_MEMORY_PAGES 65535u
+
+/* The stack contract (KILN_FLAG_STACK_CHECKS). Compiled code compares its
+ * frame address with kiln_limits.stack_limit before it calls (once per
+ * basic block), so a function's frame may begin just above the limit and
+ * a leaf's may lie below it. Frames of KILN_STACK_PROBE_SIZE bytes or more
+ * call kiln_rt_probestack in their prologue, which compares the frame's
+ * bottom with the limit before the frame is touched. The runtime keeps
+ * KILN_STACK_MARGIN bytes of real stack below every limit it sets: room for
+ * one unchecked frame below a checked one (less than 2 x the probe size),
+ * host functions called from the deepest guest frame, and the trap path. */
+#define KILN_STACK_MARGIN (256u * 1024u)
+#define KILN_STACK_PROBE_SIZE (32u * 1024u)
 
 /* ---- Values ------------------------------------------------------------ */
 
@@ -70,6 +91,7 @@ typedef enum kiln_trap_code {
   KILN_TRAP_UNALIGNED_ATOMIC = 12,
   KILN_TRAP_NULL_REFERENCE = 13,
   KILN_TRAP_UNDEFINED_ELEMENT = 14, /* call_indirect index beyond the table */
+  KILN_TRAP_OUT_OF_FUEL = 15,       /* metered code used up the store's fuel */
   KILN_TRAP_COUNT_
 } kiln_trap_code;
 
@@ -111,27 +133,62 @@ typedef struct kiln_memory {
   uint64_t reserved_bytes;
 } kiln_memory;
 
+/* The runtime limits of a store: one block per store, shared by every
+ * instance in it and reached through kiln_vmctx.limits. Only the thread
+ * running the store's code reads and writes it, except epoch_deadline,
+ * which any thread may set to 0 (an interrupt) and which compiled code
+ * therefore reads with an atomic (relaxed) load, like *epoch. */
+typedef struct kiln_limits {
+  /* A frame address below this traps (stack overflow). Set by the runtime
+   * on every entry into wasm from the entering thread's stack and the
+   * store's stack budget, and restored on exit. */
+  uintptr_t stack_limit;
+  /* Compiled code traps (interrupted) at a loop header or before a call
+   * once *epoch >= epoch_deadline (KILN_FLAG_EPOCH_CHECKS). UINT64_MAX:
+   * no deadline; 0: interrupted. */
+  uint64_t epoch_deadline;
+  /* The process-wide epoch counter (milliseconds of the runtime's clock,
+   * published by its timer when a deadline falls due). */
+  const uint64_t* epoch;
+  /* Fuel left. Metered code (KILN_FLAG_FUEL) subtracts the cost of each
+   * block of wasm instructions before running it and traps (out of fuel)
+   * when the result is negative. */
+  int64_t fuel;
+} kiln_limits;
+
 /* The VM context: first argument of every compiled function. Fixed header
  * followed by a module-specific tail (global storage) whose layout the
- * compiler chooses and records in the descriptor (kiln_global_desc). */
+ * compiler chooses and records in the descriptor (kiln_global_desc). Nothing
+ * in it depends on the thread that runs the instance. */
 typedef struct kiln_vmctx {
   uint8_t* memory_base;        /* memory 0's base, or NULL; invariant */
   struct kiln_memory* memory;  /* memory 0, or NULL */
-  uintptr_t stack_limit;       /* a frame address below this traps */
-  volatile uint32_t interrupt; /* non-zero asks compiled code to stop */
-  uint32_t reserved0;
+  struct kiln_limits* limits;  /* the store's limits block; invariant */
   struct kiln_table** tables;  /* every table, imported ones first */
   struct kiln_func** funcs;    /* every function, imported ones first */
   const uint32_t* type_ids;    /* canonical id of each of the module's types */
   void* instance;              /* the runtime's instance object */
-  void* host;                  /* the embedder's context (WASI state, ...) */
+  void* host;                  /* the embedder's context */
   /* tail: globals, at offsets given by kiln_global_desc.vmctx_offset.
    * A defined global is stored inline (16 bytes, v128-capable); an imported
    * one is a pointer to the exporter's 16-byte cell. */
 } kiln_vmctx;
 
-#define KILN_VMCTX_HEADER_SIZE 72u
+#define KILN_VMCTX_HEADER_SIZE 64u
 #define KILN_GLOBAL_CELL_SIZE 16u
+
+/* The layouts compiled code depends on; the compiler takes every offset it
+ * uses from offsetof() on these structs. */
+#ifdef __cplusplus
+#define KILN_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define KILN_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+KILN_STATIC_ASSERT(sizeof(kiln_vmctx) == KILN_VMCTX_HEADER_SIZE, "kiln_vmctx header size");
+KILN_STATIC_ASSERT(sizeof(kiln_val) == KILN_GLOBAL_CELL_SIZE, "global cell size");
+KILN_STATIC_ASSERT(offsetof(kiln_vmctx, limits) == 16, "kiln_rt_probestack reads vmctx->limits at 16");
+KILN_STATIC_ASSERT(offsetof(kiln_limits, stack_limit) == 0, "kiln_rt_probestack reads the limit at 0");
+KILN_STATIC_ASSERT(sizeof(kiln_func) == 32, "kiln_func size");
 
 /* ---- The module descriptor ---------------------------------------------- */
 
@@ -242,9 +299,16 @@ typedef struct kiln_data_desc {
   const uint8_t* bytes;
 } kiln_data_desc;
 
-/* Compile-time options that change generated code; the runtime refuses a
- * module whose flags it does not support. */
-#define KILN_FLAG_EXPLICIT_BOUNDS_CHECKS 1u
+/* What the compiled code does and assumes; the runtime refuses a module
+ * with a flag it does not know, and a store refuses a module that lacks a
+ * flag it needs (fuel, interruption). */
+#define KILN_FLAG_EXPLICIT_BOUNDS_CHECKS 0x01u /* every access checked against memory->size */
+#define KILN_FLAG_EPOCH_CHECKS 0x02u    /* loop headers and calls check limits->epoch_deadline */
+#define KILN_FLAG_FUEL 0x04u            /* blocks subtract their cost from limits->fuel */
+#define KILN_FLAG_MEMORY_PAGE_CAP 0x08u /* relies on memories of at most KILN_MAX_MEMORY_PAGES */
+#define KILN_FLAG_STACK_CHECKS 0x10u    /* the stack contract above (limit checks, probes, margin) */
+#define KILN_FLAG_FRAME_POINTERS 0x20u  /* every function that can trap or call keeps a frame pointer */
+#define KILN_FLAGS_KNOWN 0x3Fu
 
 typedef struct kiln_module_desc {
   uint32_t abi_version;        /* KILN_ABI_VERSION */
@@ -285,33 +349,55 @@ typedef struct kiln_module_desc {
 
 /* ---- Runtime entry points called from compiled code --------------------- */
 
-/* Never returns: unwinds to the runtime's entry point. func_index is the
- * wasm function whose code trapped (it may have been inlined into the
- * function whose frame is innermost), or UINT32_MAX when unknown. */
-__attribute__((noreturn)) void kiln_rt_trap(struct kiln_vmctx* vmctx, uint32_t code, uint32_t func_index);
+/* Every function compiled code calls, declared once: the declarations below
+ * and the compiler's LLVM declarations (compiler/codegen/module_context.cpp)
+ * are both expansions of this list.
+ *   X(noreturn, result type, name without the kiln_rt_ prefix, (parameters))
+ *
+ * trap: never returns; unwinds to the runtime's entry point. func_index is
+ *   the wasm function whose code trapped (it may have been inlined into the
+ *   function whose frame is innermost), or UINT32_MAX when unknown.
+ * memory_grow: returns the old size in pages, or -1.
+ * Bulk memory and table functions trap on out-of-bounds exactly as the spec
+ * says. */
+#define KILN_RT_FUNCTIONS(X)                                                                              \
+  X(1, void, trap, (struct kiln_vmctx * vmctx, uint32_t code, uint32_t func_index))                       \
+  X(0, int32_t, memory_grow, (struct kiln_vmctx * vmctx, uint32_t memory_index, uint32_t delta_pages))    \
+  X(0, void, memory_init,                                                                                 \
+    (struct kiln_vmctx * vmctx, uint32_t memory_index, uint32_t data_index, uint32_t dst, uint32_t src,   \
+     uint32_t len))                                                                                       \
+  X(0, void, data_drop, (struct kiln_vmctx * vmctx, uint32_t data_index))                                 \
+  X(0, void, memory_copy,                                                                                 \
+    (struct kiln_vmctx * vmctx, uint32_t dst_mem, uint32_t src_mem, uint32_t dst, uint32_t src,           \
+     uint32_t len))                                                                                       \
+  X(0, void, memory_fill,                                                                                 \
+    (struct kiln_vmctx * vmctx, uint32_t memory_index, uint32_t dst, uint32_t value, uint32_t len))       \
+  X(0, void*, table_get, (struct kiln_vmctx * vmctx, uint32_t table_index, uint32_t elem))                \
+  X(0, void, table_set, (struct kiln_vmctx * vmctx, uint32_t table_index, uint32_t elem, void* value))    \
+  X(0, int32_t, table_grow, (struct kiln_vmctx * vmctx, uint32_t table_index, void* init, uint32_t delta)) \
+  X(0, void, table_fill,                                                                                  \
+    (struct kiln_vmctx * vmctx, uint32_t table_index, uint32_t dst, void* value, uint32_t len))           \
+  X(0, void, table_copy,                                                                                  \
+    (struct kiln_vmctx * vmctx, uint32_t dst_table, uint32_t src_table, uint32_t dst, uint32_t src,       \
+     uint32_t len))                                                                                       \
+  X(0, void, table_init,                                                                                  \
+    (struct kiln_vmctx * vmctx, uint32_t table_index, uint32_t elem_index, uint32_t dst, uint32_t src,    \
+     uint32_t len))                                                                                       \
+  X(0, void, elem_drop, (struct kiln_vmctx * vmctx, uint32_t elem_index))
 
-/* memory.grow: returns the old size in pages, or -1. */
-int32_t kiln_rt_memory_grow(struct kiln_vmctx* vmctx, uint32_t memory_index, uint32_t delta_pages);
-/* Bulk memory; each traps on out-of-bounds exactly as the spec says. */
-void kiln_rt_memory_init(struct kiln_vmctx* vmctx, uint32_t memory_index, uint32_t data_index,
-                         uint32_t dst, uint32_t src, uint32_t len);
-void kiln_rt_data_drop(struct kiln_vmctx* vmctx, uint32_t data_index);
-void kiln_rt_memory_copy(struct kiln_vmctx* vmctx, uint32_t dst_mem, uint32_t src_mem, uint32_t dst,
-                         uint32_t src, uint32_t len);
-void kiln_rt_memory_fill(struct kiln_vmctx* vmctx, uint32_t memory_index, uint32_t dst, uint32_t value,
-                         uint32_t len);
+#define KILN_RT_NORETURN_0
+#define KILN_RT_NORETURN_1 __attribute__((noreturn))
+#define KILN_RT_DECLARE(noreturn, result, name, params) KILN_RT_NORETURN_##noreturn result kiln_rt_##name params;
+KILN_RT_FUNCTIONS(KILN_RT_DECLARE)
+#undef KILN_RT_DECLARE
 
-/* Tables. */
-void* kiln_rt_table_get(struct kiln_vmctx* vmctx, uint32_t table_index, uint32_t elem);
-void kiln_rt_table_set(struct kiln_vmctx* vmctx, uint32_t table_index, uint32_t elem, void* value);
-int32_t kiln_rt_table_grow(struct kiln_vmctx* vmctx, uint32_t table_index, void* init, uint32_t delta);
-void kiln_rt_table_fill(struct kiln_vmctx* vmctx, uint32_t table_index, uint32_t dst, void* value,
-                        uint32_t len);
-void kiln_rt_table_copy(struct kiln_vmctx* vmctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
-                        uint32_t src, uint32_t len);
-void kiln_rt_table_init(struct kiln_vmctx* vmctx, uint32_t table_index, uint32_t elem_index,
-                        uint32_t dst, uint32_t src, uint32_t len);
-void kiln_rt_elem_drop(struct kiln_vmctx* vmctx, uint32_t elem_index);
+/* The stack probe (KILN_STACK_PROBE_SIZE): LLVM calls it by name in the
+ * prologue of a function with a large frame, with the frame's size in rax
+ * and vmctx still in rdi, then subtracts rax from rsp. It preserves every
+ * register but the flags, and traps (stack overflow) when the frame would
+ * reach below limits->stack_limit. Not callable from C. */
+#define KILN_RT_PROBESTACK_SYMBOL "kiln_rt_probestack"
+void kiln_rt_probestack(void);
 
 #ifdef __cplusplus
 }

@@ -136,11 +136,4 @@ ImportResolver daggerResolver(DaggerState& state);
 // A resolver that asks `first`, then `second`.
 ImportResolver chainResolvers(ImportResolver first, ImportResolver second);
 
-// Process-wide Dagger options for runWasiCommand (which takes only
-// WasiOptions): `kiln run` and executables set them before running the
-// command. runWasiCommand adds the WasiOptions' preopens to `dirs`.
-// Initially empty: no grants, no network.
-void setDefaultDaggerOptions(DaggerOptions options);
-const DaggerOptions& defaultDaggerOptions();
-
 }  // namespace kiln

@@ -1,9 +1,14 @@
-// The embedding API of the Kiln runtime (libkiln-rt): instantiate a compiled
-// module from its descriptor, resolve its imports, call its exports with trap
-// protection. `kiln run`, executables built by `kiln build`, and the spec-test
-// runner all use this and nothing else.
+// The embedding API of the Kiln runtime (libkiln-rt): make a Store, instantiate
+// compiled modules in it from their descriptors, resolve their imports, call
+// their exports with trap protection, bound what they may use, and interrupt
+// them from any thread. `kiln run`, executables built by `kiln build`, and the
+// spec-test runner all use this and nothing else. docs/embedding.md explains
+// it with a complete example.
 #pragma once
 
+#include <signal.h>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,6 +39,10 @@ const char* trapName(kiln_trap_code code);
 
 struct Trap {
   kiln_trap_code code = KILN_TRAP_NONE;
+  // Set when the call could not be made at all (the function belongs to
+  // another store, the store is in use on another thread, the thread cannot
+  // be prepared to run wasm); code is then KILN_TRAP_NONE.
+  std::string error;
   std::vector<std::string> frames;  // wasm function names, innermost first
   size_t droppedFrames = 0;         // further (outer) frames not recorded
   // Set when the call did not trap but the guest exited (WASI proc_exit,
@@ -89,9 +98,11 @@ struct HostFunc {
 void* hostEnv(const kiln_vmctx* vmctx, const void* envTag);
 
 // For host functions: ends the guest's current call as an exit with this
-// status (WASI proc_exit). Instance::call returns a Trap whose exitStatus is
+// status (WASI proc_exit). Store::call returns a Trap whose exitStatus is
 // set. Unwinds like a trap; the calling host function must own no resources.
-[[noreturn]] void exitGuest(int status);
+// Outside any call into wasm on this thread (a host function called directly
+// by the embedder) it returns, and does nothing.
+void exitGuest(int status);
 
 // Resolves one import. Returns nullopt when nothing by that name exists; the
 // runtime then reports "unknown import". Host functions are returned as
@@ -102,60 +113,171 @@ struct ImportResolver {
 };
 
 struct InstantiateError {
-  enum class Kind { Unlinkable, Trap, Other } kind = Kind::Other;
+  // Unlinkable: an import is missing or does not match. Trap: a segment is
+  // out of bounds, or the start function trapped. Limit: the store's limits
+  // do not allow it. Other: a bad descriptor, a module the store refuses,
+  // or the host is out of memory.
+  enum class Kind { Unlinkable, Trap, Limit, Other } kind = Kind::Other;
   std::string message;
-  std::optional<Trap> trap;  // Kind::Trap (a segment out of bounds, or the start function trapped)
+  std::optional<Trap> trap;  // Kind::Trap
 };
 
+// ---- Stores ---------------------------------------------------------------
+
+// What a store may use. The defaults bound nothing a single guest could use
+// to exhaust the host except through memory (set maxMemoryBytes for
+// untrusted guests).
+struct StoreLimits {
+  static constexpr uint64_t kUnlimited = UINT64_MAX;
+  // Linear memory of all the store's memories together, in bytes.
+  // memory.grow past it returns -1; a memory whose initial size passes it
+  // fails the instantiation (Kind::Limit).
+  uint64_t maxMemoryBytes = kUnlimited;
+  // Elements of all the store's tables together: table.grow past it
+  // returns -1.
+  uint64_t maxTableElements = 10'000'000;
+  // Instances alive in the store (those a failed instantiation had to keep
+  // count too).
+  uint32_t maxInstances = 10'000;
+  // The guest's stack, in bytes below the point where a call first enters
+  // the store's code on a thread; 0: all the thread's stack but
+  // KILN_STACK_MARGIN. The same budget on every thread, as long as the
+  // thread's stack has room for it.
+  uint64_t maxStackBytes = 0;
+};
+
+struct StoreConfig {
+  StoreLimits limits;
+  // Fuel: when set, every module must be compiled with fuel metering (kiln
+  // compile --fuel), and the store starts with this much. A guest that uses
+  // it up traps (KILN_TRAP_OUT_OF_FUEL). Unset: metered modules run
+  // unmetered.
+  std::optional<uint64_t> fuel;
+  // Refuse modules compiled without epoch checks (--epoch-checks=off), which
+  // deadlines and interrupts cannot stop. Set it whenever you rely on them.
+  bool requireInterruptible = false;
+};
+
+namespace rt {
+struct StoreShared;
+struct InstanceData;
+}  // namespace rt
+
+// Interrupts a store's guest from any thread: the code running in the store
+// (and every later call into it) traps with KILN_TRAP_INTERRUPTED at its
+// next loop iteration or call, and a host call blocked in WASI or Dagger
+// returns. Copyable; safe to use after the store is gone (it then does
+// nothing).
+class InterruptHandle {
+ public:
+  InterruptHandle() = default;
+  void interrupt() const;
+
+ private:
+  friend class Store;
+  explicit InterruptHandle(std::shared_ptr<rt::StoreShared> shared) : shared_(std::move(shared)) {}
+  std::shared_ptr<rt::StoreShared> shared_;
+};
+
+class Store;
+
+// An instance, owned by its store: valid until the store is destroyed.
 class Instance {
  public:
-  // Checks the ABI version and flags, resolves imports, allocates memory,
-  // tables and globals, applies element and data segments, and runs the
-  // start function. On failure returns nullptr and fills *error.
-  static std::unique_ptr<Instance> create(const kiln_module_desc* module, const ImportResolver& imports,
-                                          void* host, InstantiateError* error);
-  ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
 
+  Store& store() const;
   const kiln_module_desc* module() const;
   kiln_vmctx* vmctx();
   std::optional<Extern> exportNamed(std::string_view name);
   std::vector<std::string> exportNames() const;
-
-  // Calls any function (exported or from a table) with arguments in
-  // args[0..params) and results written to args[0..results). args must hold
-  // max(params, results) values. Returns the trap, if the call trapped.
+  // store().call(func, args).
   std::optional<Trap> call(const kiln_func* func, kiln_val* args);
 
-  struct Impl;
-
  private:
-  explicit Instance(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  friend class Store;
+  friend struct rt::InstanceData;
+  explicit Instance(rt::InstanceData* data) : data_(data) {}
+  rt::InstanceData* data_;
 };
 
-// Memories, tables and globals made by the host, to satisfy imports (for
-// example the spec tests' "spectest" module). What an instance imports from
-// here stays alive as long as that instance, even after the HostStore.
-class HostStore {
+// A store owns everything instantiated in it: instances, host memories,
+// tables and globals, and what failed instantiations left behind (the spec
+// keeps their writes to imported tables and memories alive). Destroying the
+// store frees all of it. A store is used by one thread at a time and may
+// move between threads; instances link only to objects of their own store.
+// Make one per request (or per tenant) and drop it when done.
+class Store {
  public:
-  HostStore();
-  ~HostStore();
-  HostStore(const HostStore&) = delete;
-  HostStore& operator=(const HostStore&) = delete;
-  // Limits as in the module format (pages / elements, max KILN_NO_MAX when
-  // absent). nullopt (with *error set) when the limits are beyond the
-  // runtime's caps or memory cannot be reserved.
-  std::optional<Extern> memory(uint64_t minPages, uint64_t maxPages, std::string* error = nullptr);
+  explicit Store(StoreConfig config = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const StoreConfig& config() const;
+
+  // Checks the ABI version and flags, resolves imports, allocates memory,
+  // tables and globals, applies element and data segments, and runs the
+  // start function. On failure returns nullptr and fills *error (when given).
+  Instance* instantiate(const kiln_module_desc* module, const ImportResolver& imports,
+                        InstantiateError* error = nullptr, void* host = nullptr);
+
+  // Calls any function of this store (an export, or from a table) with
+  // arguments in args[0..params) and results written to args[0..results).
+  // args must hold max(params, results) values. Returns the trap, if the
+  // call trapped or could not be made (Trap::error).
+  std::optional<Trap> call(const kiln_func* func, kiln_val* args);
+
+  // Memories, tables and globals made by the host, to satisfy imports (for
+  // example the spec tests' "spectest" module). Limits as in the module
+  // format (pages / elements, max KILN_NO_MAX when absent). A memory
+  // reserves address space for guard-page code (8 GiB); explicitChecksOnly
+  // reserves only its maximum, and only modules compiled with
+  // --bounds-checks=explicit may import it. nullopt (with *error) past the
+  // store's limits or the runtime's caps.
+  std::optional<Extern> memory(uint64_t minPages, uint64_t maxPages, std::string* error = nullptr,
+                               bool explicitChecksOnly = false);
   std::optional<Extern> table(uint8_t elemType, uint64_t min, uint64_t max, std::string* error = nullptr);
   Extern global(uint8_t type, bool isMutable, kiln_val value);
 
+  // Interruption. A deadline stops the guest once the time has come (calls
+  // made after it trap at once); setting a new one replaces it.
+  void setDeadline(std::chrono::steady_clock::time_point deadline);
+  void setTimeout(std::chrono::nanoseconds timeout) { setDeadline(std::chrono::steady_clock::now() + timeout); }
+  void clearDeadline();
+  // For other threads. An interrupted store stays interrupted.
+  InterruptHandle interruptHandle() const;
+  bool interrupted() const;
+
+  // Fuel left (nullopt when the store does not meter), and a new amount
+  // (false when it does not meter).
+  std::optional<uint64_t> fuel() const;
+  bool setFuel(uint64_t fuel);
+
+  // What the store uses now.
+  uint64_t memoryBytes() const;
+  uint64_t tableElements() const;
+  size_t instanceCount() const;
+
   struct Impl;
 
  private:
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
+
+// ---- Signals --------------------------------------------------------------
+
+// The runtime turns faults in compiled code (a guard page of a linear
+// memory, the stack's guard) into traps with SIGSEGV and SIGBUS handlers,
+// installed when a thread first calls into wasm; they pass every fault that
+// is not theirs to the handler that was installed before. An embedder that
+// handles these signals itself calls setFaultHandlersEnabled(false) before
+// its first call into wasm, and calls handleWasmFault from its own handler
+// first: it does not return when the fault was a trap in compiled code, and
+// returns false otherwise. Process-wide.
+void setFaultHandlersEnabled(bool enabled);
+bool handleWasmFault(int signal, siginfo_t* info, void* ucontext);
 
 // ---- WASI preview 1 -------------------------------------------------------
 
@@ -179,16 +301,28 @@ struct WasiOptions {
   std::vector<WasiPreopen> preopens = {};
 };
 
-// Runs a WASI command module: instantiate with WASI imports, call `_start`
-// (or `main` when there is no `_start`). Returns the process exit status:
-// the guest's proc_exit code, 0 when _start returns, KILN_TRAP_EXIT_STATUS
-// after a trap (whose report goes to stderr), or 1 with a message when the
-// module cannot be instantiated or a preopened directory cannot be opened.
-// SIGPIPE is ignored from then on: a write to a closed pipe is EPIPE.
-int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options);
+// How to run a command: the store's limits and fuel, a timeout, and the
+// hosts Dagger's http:// streams may reach (its file:// streams reach the
+// WASI preopens).
+struct RunOptions {
+  StoreConfig store;
+  std::optional<std::chrono::nanoseconds> timeout;
+  std::vector<std::string> allowNet;  // "HOST:PORT", see kiln/dagger.h
+};
+
+// Runs a WASI command module in a store of its own: instantiate with WASI
+// and Dagger imports, call `_start` (or `main` when there is no `_start`).
+// Returns the process exit status: the guest's proc_exit code, 0 when _start
+// returns, KILN_TRAP_EXIT_STATUS after a trap (whose report goes to stderr),
+// or 1 with a message when the module cannot be instantiated or a preopened
+// directory cannot be opened. Changes no process-wide state: a process that
+// wants a write to a closed pipe to reach the guest as EPIPE rather than
+// kill it ignores SIGPIPE itself (kiln run and built executables do).
+int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run = {});
 
 // The resolver for "wasi_snapshot_preview1" imports. The returned resolver
-// refers to state owned by `state`, which must outlive the instance.
+// refers to state owned by `state`, which must outlive the instance (and
+// serves one instance).
 // WasiState stays opaque; std::unique_ptr<WasiState> works anywhere thanks
 // to the default_delete specialisation at the top of this header.
 // Opens the preopened directories now: when one cannot be opened, returns

@@ -285,16 +285,6 @@ ImportResolver chainResolvers(ImportResolver first, ImportResolver second) {
   return chained;
 }
 
-namespace {
-DaggerOptions& defaults() {
-  static DaggerOptions* options = new DaggerOptions;
-  return *options;
-}
-}  // namespace
-
-void setDefaultDaggerOptions(DaggerOptions options) { defaults() = std::move(options); }
-const DaggerOptions& defaultDaggerOptions() { return defaults(); }
-
 }  // namespace kiln
 
 void std::default_delete<kiln::DaggerState>::operator()(kiln::DaggerState* state) const { delete state; }

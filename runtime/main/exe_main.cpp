@@ -3,6 +3,7 @@
 // process's arguments, its environment and the grants baked in at build time
 // (kiln_default_grants, see grants.h), which the environment variables
 // KILN_DIR, KILN_DIR_RO and KILN_ALLOW_NET (Dagger's http://) override. docs/wasi.md tells users the rules.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -102,9 +103,8 @@ int main(int argc, char** argv) {
       grants.allowNet.push_back(std::move(entry));
     }
   }
-  kiln::DaggerOptions dagger;
-  dagger.allowNet = std::move(grants.allowNet);
-  kiln::setDefaultDaggerOptions(std::move(dagger));
+  kiln::RunOptions run;
+  run.allowNet = std::move(grants.allowNet);
 
   kiln::WasiOptions options;
   options.args.assign(argv, argv + argc);
@@ -118,5 +118,8 @@ int main(int argc, char** argv) {
     if (!present) options.env.push_back(entry);
   }
   options.preopens = std::move(grants.dirs);
-  return kiln::runWasiCommand(&kiln_module, options);
+  // This process is the program's: a write to a closed pipe comes back to
+  // it as EPIPE, as for a native program that ignores SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
+  return kiln::runWasiCommand(&kiln_module, options, run);
 }

@@ -1,6 +1,4 @@
 // Running a WASI command module (kiln run, executables from kiln build).
-#include <signal.h>
-
 #include <cstdio>
 
 #include "kiln/dagger.h"
@@ -8,11 +6,7 @@
 
 namespace kiln {
 
-int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options) {
-  // A write to a closed pipe must come back to the guest as EPIPE, not kill
-  // the process.
-  signal(SIGPIPE, SIG_IGN);
-
+int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run) {
   std::string stateError;
   std::unique_ptr<WasiState> state = makeWasiState(options, &stateError);
   if (!state) {
@@ -21,12 +15,19 @@ int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options) {
   }
   // The Dagger stream API beside WASI; its state outlives the instance and
   // closes what the guest left open.
-  DaggerOptions daggerOptions = defaultDaggerOptions();
-  daggerOptions.dirs.insert(daggerOptions.dirs.end(), options.preopens.begin(), options.preopens.end());
+  DaggerOptions daggerOptions;
+  daggerOptions.dirs = options.preopens;
+  daggerOptions.allowNet = run.allowNet;
   std::unique_ptr<DaggerState> dagger = makeDaggerState(daggerOptions);
   ImportResolver resolver = chainResolvers(wasiResolver(*state), daggerResolver(*dagger));
+
+  StoreConfig config = run.store;
+  if (run.timeout) config.requireInterruptible = true;
+  Store store(config);
+  // The timeout covers the whole run, start function included.
+  if (run.timeout) store.setTimeout(*run.timeout);
   InstantiateError error;
-  std::unique_ptr<Instance> instance = Instance::create(module, resolver, nullptr, &error);
+  Instance* instance = store.instantiate(module, resolver, &error);
   if (!instance) {
     if (error.kind == InstantiateError::Kind::Trap && error.trap) {
       if (error.trap->exitStatus) return *error.trap->exitStatus;  // proc_exit in the start function
@@ -49,12 +50,12 @@ int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options) {
   std::vector<kiln_val> args(entry->params.size() > entry->results.size() ? entry->params.size()
                                                                           : entry->results.size() + 1);
   for (kiln_val& v : args) v.i64 = 0;
-  std::optional<Trap> trap = instance->call(entry->func, args.data());
+  std::optional<Trap> trap = store.call(entry->func, args.data());
   if (trap) {
     if (trap->exitStatus) return *trap->exitStatus;
     std::string report = trap->report();
     fputs(report.c_str(), stderr);
-    return KILN_TRAP_EXIT_STATUS;
+    return trap->error.empty() ? KILN_TRAP_EXIT_STATUS : 1;
   }
   if (entry->results.size() == 1 && entry->results[0] == KILN_I32) return static_cast<int32_t>(args[0].i32);
   return 0;

@@ -12,13 +12,16 @@ static_assert(sizeof(kiln_val) == 16);
 static_assert(KILN_GLOBAL_CELL_SIZE == sizeof(kiln_val));
 static_assert(offsetof(kiln_vmctx, memory_base) == 0);
 static_assert(offsetof(kiln_vmctx, memory) == 8);
-static_assert(offsetof(kiln_vmctx, stack_limit) == 16);
-static_assert(offsetof(kiln_vmctx, interrupt) == 24);
-static_assert(offsetof(kiln_vmctx, tables) == 32);
-static_assert(offsetof(kiln_vmctx, funcs) == 40);
-static_assert(offsetof(kiln_vmctx, type_ids) == 48);
-static_assert(offsetof(kiln_vmctx, instance) == 56);
-static_assert(offsetof(kiln_vmctx, host) == 64);
+static_assert(offsetof(kiln_vmctx, limits) == 16);
+static_assert(offsetof(kiln_vmctx, tables) == 24);
+static_assert(offsetof(kiln_vmctx, funcs) == 32);
+static_assert(offsetof(kiln_vmctx, type_ids) == 40);
+static_assert(offsetof(kiln_vmctx, instance) == 48);
+static_assert(offsetof(kiln_vmctx, host) == 56);
+static_assert(offsetof(kiln_limits, stack_limit) == 0);
+static_assert(offsetof(kiln_limits, epoch_deadline) == 8);
+static_assert(offsetof(kiln_limits, epoch) == 16);
+static_assert(offsetof(kiln_limits, fuel) == 24);
 static_assert(offsetof(kiln_func, code) == 0);
 static_assert(offsetof(kiln_func, vmctx) == 8);
 static_assert(offsetof(kiln_func, type_id) == 16);
@@ -35,13 +38,20 @@ TEST(AbiLayout, VmctxHeader) {
   EXPECT_EQ(sizeof(kiln_vmctx), KILN_VMCTX_HEADER_SIZE);
   EXPECT_EQ(offsetof(kiln_vmctx, memory_base), 0u);
   EXPECT_EQ(offsetof(kiln_vmctx, memory), 8u);
-  EXPECT_EQ(offsetof(kiln_vmctx, stack_limit), 16u);
-  EXPECT_EQ(offsetof(kiln_vmctx, interrupt), 24u);
-  EXPECT_EQ(offsetof(kiln_vmctx, tables), 32u);
-  EXPECT_EQ(offsetof(kiln_vmctx, funcs), 40u);
-  EXPECT_EQ(offsetof(kiln_vmctx, type_ids), 48u);
-  EXPECT_EQ(offsetof(kiln_vmctx, instance), 56u);
-  EXPECT_EQ(offsetof(kiln_vmctx, host), 64u);
+  EXPECT_EQ(offsetof(kiln_vmctx, limits), 16u);
+  EXPECT_EQ(offsetof(kiln_vmctx, tables), 24u);
+  EXPECT_EQ(offsetof(kiln_vmctx, funcs), 32u);
+  EXPECT_EQ(offsetof(kiln_vmctx, type_ids), 40u);
+  EXPECT_EQ(offsetof(kiln_vmctx, instance), 48u);
+  EXPECT_EQ(offsetof(kiln_vmctx, host), 56u);
+}
+
+TEST(AbiLayout, LimitsBlock) {
+  EXPECT_EQ(sizeof(kiln_limits), 32u);
+  EXPECT_EQ(offsetof(kiln_limits, stack_limit), 0u);
+  EXPECT_EQ(offsetof(kiln_limits, epoch_deadline), 8u);
+  EXPECT_EQ(offsetof(kiln_limits, epoch), 16u);
+  EXPECT_EQ(offsetof(kiln_limits, fuel), 24u);
 }
 
 TEST(AbiLayout, Values) {

@@ -39,24 +39,6 @@ wasm::Module oneFunction(wasm::FuncType type, std::vector<Instr> code, std::vect
   return m;
 }
 
-TEST(CodegenLayout, VmctxOffsetsMatchAbiHeader) {
-  EXPECT_EQ(codegen::vmctx_offset::memoryBase, offsetof(kiln_vmctx, memory_base));
-  EXPECT_EQ(codegen::vmctx_offset::memory, offsetof(kiln_vmctx, memory));
-  EXPECT_EQ(codegen::vmctx_offset::stackLimit, offsetof(kiln_vmctx, stack_limit));
-  EXPECT_EQ(codegen::vmctx_offset::interrupt, offsetof(kiln_vmctx, interrupt));
-  EXPECT_EQ(codegen::vmctx_offset::tables, offsetof(kiln_vmctx, tables));
-  EXPECT_EQ(codegen::vmctx_offset::funcs, offsetof(kiln_vmctx, funcs));
-  EXPECT_EQ(codegen::vmctx_offset::typeIds, offsetof(kiln_vmctx, type_ids));
-  EXPECT_EQ(sizeof(kiln_vmctx), KILN_VMCTX_HEADER_SIZE);
-  EXPECT_EQ(codegen::struct_offset::funcCode, offsetof(kiln_func, code));
-  EXPECT_EQ(codegen::struct_offset::funcVmctx, offsetof(kiln_func, vmctx));
-  EXPECT_EQ(codegen::struct_offset::funcTypeId, offsetof(kiln_func, type_id));
-  EXPECT_EQ(codegen::struct_offset::tableElements, offsetof(kiln_table, elements));
-  EXPECT_EQ(codegen::struct_offset::tableSize, offsetof(kiln_table, size));
-  EXPECT_EQ(codegen::struct_offset::memorySize, offsetof(kiln_memory, size));
-  EXPECT_EQ(sizeof(kiln_val), 16u);
-}
-
 TEST(CodegenLayout, DescriptorStructsMatchAbiHeader) {
   wasm::Module m = oneFunction({{ValType::I32}, {ValType::I32}}, {op(Opcode::LocalGet, 0), op(Opcode::End)});
   auto c = compile(m, 0);

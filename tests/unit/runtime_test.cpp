@@ -34,9 +34,9 @@ extern "C" char __stop_kiln_test_code[];
 namespace {
 
 // Offsets the "compiler" gave the globals: cells after the header, 16 each.
-constexpr uint32_t kGlobal0 = 80;
-constexpr uint32_t kGlobal1 = 96;
-constexpr uint32_t kGlobal2 = 112;
+constexpr uint32_t kGlobal0 = 64;
+constexpr uint32_t kGlobal1 = 80;
+constexpr uint32_t kGlobal2 = 96;
 
 template <typename T>
 T& at(kiln_vmctx* vm, uint32_t offset) {
@@ -75,7 +75,7 @@ volatile bool gNeverTrue = false;  // keeps the compiler from calling the recurs
 
 WASM_CODE int32_t w_recurse(kiln_vmctx* vm, int32_t n) {
   if (gNeverTrue) return 0;
-  if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < vm->stack_limit)
+  if (reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < vm->limits->stack_limit)
     kiln_rt_trap(vm, KILN_TRAP_STACK_OVERFLOW, UINT32_MAX);
   volatile char pad[32];
   pad[0] = static_cast<char>(n);
@@ -239,6 +239,7 @@ class ModuleBuilder {
  public:
   ModuleBuilder() {
     desc_.abi_version = KILN_ABI_VERSION;
+    desc_.flags = KILN_FLAG_MEMORY_PAGE_CAP | KILN_FLAG_STACK_CHECKS | KILN_FLAG_FRAME_POINTERS;
     desc_.kiln_version = "test";
     desc_.start_func = -1;
   }
@@ -370,7 +371,7 @@ class ModuleBuilder {
   std::vector<kiln_global_desc> globals_;
   std::vector<kiln_elem_desc> elems_;
   std::vector<kiln_data_desc> datas_;
-  uint32_t nextGlobalOffset_ = kGlobal0;  // header (72) rounded up to 16
+  uint32_t nextGlobalOffset_ = kGlobal0;  // after the header (64), 16-aligned
 };
 
 void* fn(auto* f) { return reinterpret_cast<void*>(f); }
@@ -421,10 +422,24 @@ struct MainModule {
   }
 };
 
-std::unique_ptr<kiln::Instance> instantiate(const kiln_module_desc* desc, const kiln::ImportResolver& resolver = {},
-                                            kiln::InstantiateError* error = nullptr) {
+// The store of the running test: every test starts with a fresh one.
+kiln::Store& testStore() {
+  static std::string test;
+  static std::unique_ptr<kiln::Store> store;
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "";
+  if (!store || name != test) {
+    store.reset();
+    store = std::make_unique<kiln::Store>();
+    test = name;
+  }
+  return *store;
+}
+
+kiln::Instance* instantiate(const kiln_module_desc* desc, const kiln::ImportResolver& resolver = {},
+                            kiln::InstantiateError* error = nullptr, kiln::Store* store = nullptr) {
   kiln::InstantiateError local;
-  auto inst = kiln::Instance::create(desc, resolver, nullptr, error ? error : &local);
+  kiln::Instance* inst = (store ? *store : testStore()).instantiate(desc, resolver, error ? error : &local);
   if (!error) {
     EXPECT_TRUE(inst) << local.message;
   }
@@ -571,7 +586,7 @@ TEST(RuntimeTrap, StackOverflowByGuardPageOnAThread) {
     kiln::Instance* inst;
     kiln_trap_code* code;
     std::string* first;
-  } ctx{inst.get(), &code, &first};
+  } ctx{inst, &code, &first};
   pthread_t thread;
   ASSERT_EQ(pthread_create(
                 &thread, &attr,
@@ -609,7 +624,7 @@ TEST(RuntimeTrapDeathTest, HostFaultStillCrashes) {
 }
 
 TEST(RuntimeTrap, KilnTrapOutsideACallAborts) {
-  EXPECT_DEATH(kiln_rt_trap(nullptr, KILN_TRAP_UNREACHABLE, UINT32_MAX), "trap outside of any wasm call: unreachable");
+  EXPECT_DEATH(kiln_rt_trap(nullptr, KILN_TRAP_UNREACHABLE, UINT32_MAX), "trap outside of any call into wasm");
 }
 
 // ---- Instantiation ------------------------------------------------------------
@@ -618,15 +633,21 @@ TEST(RuntimeInstance, RejectsOtherAbiVersionsAndFlags) {
   MainModule m;
   m.b.desc().abi_version = 99;
   kiln::InstantiateError error;
-  EXPECT_FALSE(kiln::Instance::create(m.desc, {}, nullptr, &error));
+  EXPECT_FALSE(instantiate(m.desc, {}, &error));
   EXPECT_EQ(error.kind, kiln::InstantiateError::Kind::Other);
-  EXPECT_EQ(error.message, "module was compiled for Kiln ABI 99; this runtime is ABI 1: recompile it");
+  EXPECT_EQ(error.message, "module was compiled for Kiln ABI 99; this runtime is ABI " +
+                               std::to_string(KILN_ABI_VERSION) + ": recompile it");
   m.b.desc().abi_version = KILN_ABI_VERSION;
-  m.b.desc().flags = 0x80;
-  EXPECT_FALSE(kiln::Instance::create(m.desc, {}, nullptr, &error));
+  const uint32_t contract = m.b.desc().flags;
+  m.b.desc().flags = contract | 0x80;
+  EXPECT_FALSE(instantiate(m.desc, {}, &error));
   EXPECT_NE(error.message.find("does not support"), std::string::npos) << error.message;
-  m.b.desc().flags = KILN_FLAG_EXPLICIT_BOUNDS_CHECKS;
-  EXPECT_TRUE(kiln::Instance::create(m.desc, {}, nullptr, &error)) << error.message;
+  // A module made without the stack and memory contract this runtime keeps.
+  m.b.desc().flags = contract & ~KILN_FLAG_STACK_CHECKS;
+  EXPECT_FALSE(instantiate(m.desc, {}, &error));
+  EXPECT_NE(error.message.find("contract"), std::string::npos) << error.message;
+  m.b.desc().flags = contract | KILN_FLAG_EXPLICIT_BOUNDS_CHECKS;
+  EXPECT_TRUE(instantiate(m.desc, {}, &error)) << error.message;
 }
 
 TEST(RuntimeInstance, GlobalsDataAndElements) {
@@ -724,7 +745,7 @@ namespace {
 // Module "A" exports a function, memory, table and globals; B imports them.
 struct Exporter {
   MainModule m;
-  std::unique_ptr<kiln::Instance> inst = instantiate(m.desc);
+  kiln::Instance* inst = instantiate(m.desc);
   kiln::ImportResolver resolver() {
     kiln::ImportResolver r;
     r.external = [this](std::string_view module, std::string_view name) -> std::optional<kiln::Extern> {
@@ -777,7 +798,7 @@ TEST(RuntimeInstance, ImportsFromAnotherInstance) {
   EXPECT_EQ(at<int64_t>(avm, kGlobal1), 77);
 }
 
-TEST(RuntimeInstance, ImportedObjectsOutliveTheirExporter) {
+TEST(RuntimeInstance, ImportedObjectsLiveAsLongAsTheStore) {
   auto a = std::make_unique<Exporter>();
   ModuleBuilder b;
   uint32_t tII = b.type({KILN_I32, KILN_I32}, {KILN_I32}, tramp_ii_i);
@@ -790,7 +811,7 @@ TEST(RuntimeInstance, ImportedObjectsOutliveTheirExporter) {
   b.exportAs("load", KILN_EXTERN_FUNC, 2);
   auto inst = instantiate(b.build(), a->resolver());
   ASSERT_TRUE(inst);
-  a->inst.reset();  // A's instance handle goes; its state stays for B
+  a.reset();  // A's handle goes; the store keeps A for B
   EXPECT_EQ(callOk(*inst, "call_add", {1, 2}), 3);
   EXPECT_EQ(callOk(*inst, "load", {16}), 'h' | 'e' << 8 | 'l' << 16 | 'l' << 24);
 }
@@ -983,7 +1004,7 @@ TEST(RuntimeInstance, NestedCallsThroughHostFunctions) {
   MainModule m;
   auto mainInst = instantiate(m.desc);
   ASSERT_TRUE(mainInst);
-  gNestedInst = mainInst.get();
+  gNestedInst = mainInst;
   ModuleBuilder b;
   uint32_t tI = b.type({KILN_I32}, {KILN_I32}, tramp_i_i);
   b.importFunc("host", "nested", tI);
@@ -998,8 +1019,8 @@ TEST(RuntimeInstance, NestedCallsThroughHostFunctions) {
   EXPECT_EQ(callOk(*inst, "call_nested", {4}), 26);
 }
 
-TEST(RuntimeInstance, HostStoreObjects) {
-  kiln::HostStore store;
+TEST(RuntimeInstance, HostObjectsOfTheStore) {
+  kiln::Store& store = testStore();
   auto mem = store.memory(1, 2);
   auto tab = store.table(KILN_FUNCREF, 10, 20);
   kiln_val v{};
@@ -1029,6 +1050,13 @@ TEST(RuntimeInstance, HostStoreObjects) {
   EXPECT_EQ(inst->vmctx()->memory, mem->memory);
   EXPECT_EQ(inst->vmctx()->tables[0], tab->table);
   EXPECT_EQ(at<kiln_val*>(inst->vmctx(), kGlobal0)->i32, 666u);
+
+  // The same objects do not link into another store.
+  kiln::Store other;
+  kiln::InstantiateError linkError;
+  EXPECT_FALSE(other.instantiate(b.build(), resolver, &linkError));
+  EXPECT_EQ(linkError.kind, kiln::InstantiateError::Kind::Unlinkable);
+  EXPECT_NE(linkError.message.find("is not an object of this store"), std::string::npos) << linkError.message;
 }
 
 TEST(RuntimeInstance, CallsFromAnotherThread) {
@@ -1523,7 +1551,8 @@ TEST(RuntimeTypes, SignatureIdsAreCanonicalAcrossThreads) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       MainModule m;
-      auto inst = kiln::Instance::create(m.desc, {}, nullptr, nullptr);
+      kiln::Store store;
+      kiln::Instance* inst = store.instantiate(m.desc, {});
       ids[static_cast<size_t>(i)] = inst ? inst->vmctx()->type_ids[0] : 0;
     });
   }

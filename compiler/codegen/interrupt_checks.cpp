@@ -1,0 +1,149 @@
+#include "codegen/interrupt_checks.h"
+
+#include <llvm/ADT/SCCIterator.h>
+#include <llvm/IR/CFG.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InstIterator.h>
+#include <llvm/IR/IntrinsicInst.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codegen/module_context.h"
+
+namespace kiln::codegen {
+namespace {
+
+// Targets of the back edges of a depth-first search from the entry block.
+// Every cycle of the graph contains a back edge of any such search.
+std::vector<llvm::BasicBlock*> backEdgeTargets(llvm::Function& fn) {
+  std::set<llvm::BasicBlock*> targets;
+  std::set<llvm::BasicBlock*> visited, onPath;
+  // (block, index of the next successor to visit)
+  std::vector<std::pair<llvm::BasicBlock*, unsigned>> stack;
+  llvm::BasicBlock* entry = &fn.getEntryBlock();
+  stack.emplace_back(entry, 0);
+  visited.insert(entry);
+  onPath.insert(entry);
+  while (!stack.empty()) {
+    auto& [block, next] = stack.back();
+    llvm::Instruction* term = block->getTerminator();
+    unsigned count = term ? term->getNumSuccessors() : 0;
+    if (next == count) {
+      onPath.erase(block);
+      stack.pop_back();
+      continue;
+    }
+    llvm::BasicBlock* succ = term->getSuccessor(next++);
+    if (onPath.count(succ)) {
+      targets.insert(succ);
+    } else if (visited.insert(succ).second) {
+      onPath.insert(succ);
+      stack.emplace_back(succ, 0);
+    }
+  }
+  // In function order, so that the output does not depend on pointer values.
+  std::vector<llvm::BasicBlock*> ordered;
+  for (llvm::BasicBlock& block : fn)
+    if (targets.count(&block)) ordered.push_back(&block);
+  return ordered;
+}
+
+// Blocks that lie on some cycle (a strongly connected component with more
+// than one block, or a block that branches to itself).
+std::set<llvm::BasicBlock*> blocksOnCycles(llvm::Function& fn) {
+  std::set<llvm::BasicBlock*> result;
+  for (auto scc = llvm::scc_begin(&fn); !scc.isAtEnd(); ++scc) {
+    if (scc.hasCycle())
+      for (llvm::BasicBlock* block : *scc) result.insert(block);
+  }
+  return result;
+}
+
+// A call into wasm code (another compiled function, an import, a host
+// function, call_indirect), as opposed to an intrinsic or a runtime entry
+// point, which do bounded work.
+bool callsWasm(const llvm::Instruction& inst) {
+  const auto* call = llvm::dyn_cast<llvm::CallBase>(&inst);
+  if (!call || llvm::isa<llvm::IntrinsicInst>(call) || call->isInlineAsm()) return false;
+  const llvm::Function* callee = call->getCalledFunction();
+  if (!callee) return true;  // indirect: an import or call_indirect
+  return callee->hasFnAttribute(kFuncIndexAttr);
+}
+
+}  // namespace
+
+llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::FunctionAnalysisManager&) {
+  if (fn.isDeclaration() || !fn.hasFnAttribute(kFuncIndexAttr)) return llvm::PreservedAnalyses::all();
+  uint64_t funcIndex = 0;
+  fn.getFnAttribute(kFuncIndexAttr).getValueAsString().getAsInteger(10, funcIndex);
+
+  // Where checks go: (block, instruction to insert before).
+  std::vector<std::pair<llvm::BasicBlock*, llvm::Instruction*>> sites;
+  for (llvm::BasicBlock* header : backEdgeTargets(fn)) sites.emplace_back(header, &*header->getFirstInsertionPt());
+  std::set<llvm::BasicBlock*> onCycle = blocksOnCycles(fn);
+  for (llvm::BasicBlock& block : fn) {
+    if (onCycle.count(&block)) continue;
+    for (llvm::Instruction& inst : block) {
+      if (callsWasm(inst)) {
+        sites.emplace_back(&block, &inst);
+        break;
+      }
+    }
+  }
+  if (sites.empty()) return llvm::PreservedAnalyses::all();
+  // The function can trap now: keep its frame for backtraces
+  // (KILN_FLAG_FRAME_POINTERS).
+  fn.addFnAttr("frame-pointer", "all");
+
+  llvm::Module& module = *fn.getParent();
+  llvm::LLVMContext& ctx = fn.getContext();
+  llvm::Type* ptrTy = llvm::PointerType::get(ctx, 0);
+  llvm::Type* i8Ty = llvm::Type::getInt8Ty(ctx);
+  llvm::Type* i64Ty = llvm::Type::getInt64Ty(ctx);
+  llvm::Value* vmctx = fn.getArg(0);
+  llvm::MDNode* invariant = llvm::MDNode::get(ctx, {});
+  llvm::MDNode* unlikely = llvm::MDBuilder(ctx).createBranchWeights(1, 1u << 20);
+
+  // The limits block and the epoch counter's address never change: load
+  // them once, at entry.
+  llvm::IRBuilder<> b(ctx);
+  b.SetInsertPoint(&*fn.getEntryBlock().getFirstInsertionPt());
+  auto fieldAddress = [&](llvm::Value* base, uint32_t offset) {
+    return b.CreateConstInBoundsGEP1_64(i8Ty, base, offset);
+  };
+  llvm::LoadInst* limits = b.CreateAlignedLoad(ptrTy, fieldAddress(vmctx, vmctx_offset::limits), llvm::Align(8),
+                                               "limits");
+  limits->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
+  llvm::LoadInst* epochPtr =
+      b.CreateAlignedLoad(ptrTy, fieldAddress(limits, struct_offset::limitsEpoch), llvm::Align(8), "epoch_ptr");
+  epochPtr->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
+  llvm::Value* deadlinePtr = fieldAddress(limits, struct_offset::limitsEpochDeadline);
+
+  // One cold block traps for every check of the function.
+  llvm::BasicBlock* trap = llvm::BasicBlock::Create(ctx, "interrupted", &fn);
+  b.SetInsertPoint(trap);
+  llvm::FunctionCallee trapFn = declareRuntime(module, ModuleContext::RuntimeFn::trap);
+  b.CreateCall(trapFn, {vmctx, b.getInt32(KILN_TRAP_INTERRUPTED), b.getInt32(static_cast<uint32_t>(funcIndex))});
+  b.CreateUnreachable();
+
+  for (auto [block, before] : sites) {
+    llvm::BasicBlock* rest = block->splitBasicBlock(before, block->getName() + ".epoch_ok");
+    block->getTerminator()->eraseFromParent();
+    b.SetInsertPoint(block);
+    // Relaxed atomic loads: another thread may write both at any time, and
+    // a plain load could be hoisted out of the loop it guards.
+    llvm::LoadInst* epoch = b.CreateAlignedLoad(i64Ty, epochPtr, llvm::Align(8), "epoch");
+    epoch->setAtomic(llvm::AtomicOrdering::Monotonic);
+    llvm::LoadInst* deadline = b.CreateAlignedLoad(i64Ty, deadlinePtr, llvm::Align(8), "deadline");
+    deadline->setAtomic(llvm::AtomicOrdering::Monotonic);
+    b.CreateCondBr(b.CreateICmpUGE(epoch, deadline), trap, rest, unlikely);
+  }
+  return llvm::PreservedAnalyses::none();
+}
+
+}  // namespace kiln::codegen

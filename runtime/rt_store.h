@@ -1,0 +1,91 @@
+// The runtime side of kiln::Store (store.cpp): the limits block compiled code
+// reads, the resource account that memories and tables charge, and entry
+// into wasm.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "kiln/abi.h"
+#include "kiln/kiln.h"
+
+namespace kiln::rt {
+
+struct Memory;
+struct Table;
+struct InstanceData;
+
+// What a store and its interrupt handles share: it lives as long as either.
+struct StoreShared {
+  kiln_limits limits{};
+  std::atomic<bool> interrupted{false};
+  // An eventfd that interrupt() signals, made by the first host call that
+  // blocks (waitForHost); -1 until then.
+  std::atomic<int> wakeFd{-1};
+  StoreShared();
+  ~StoreShared();
+  StoreShared(const StoreShared&) = delete;
+  StoreShared& operator=(const StoreShared&) = delete;
+  // Makes wakeFd if there is none yet; -1 when it cannot.
+  int ensureWakeFd();
+  uint64_t deadline() const;  // epoch_deadline, read atomically
+};
+
+// Memory and table usage against the store's limits. Only the thread that
+// uses the store touches it.
+struct ResourceAccount {
+  uint64_t memoryBytes = 0;
+  uint64_t maxMemoryBytes = StoreLimits::kUnlimited;
+  uint64_t tableElements = 0;
+  uint64_t maxTableElements = StoreLimits::kUnlimited;
+  bool chargeMemory(uint64_t bytes);
+  bool chargeTable(uint64_t elements);
+};
+
+}  // namespace kiln::rt
+
+namespace kiln {
+
+struct Store::Impl {
+  explicit Impl(Store* owner, StoreConfig config);
+  ~Impl();
+
+  Store* owner;
+  StoreConfig config;
+  std::shared_ptr<rt::StoreShared> shared;
+  rt::ResourceAccount account;
+  // Everything made in the store. Instances go last (after the objects they
+  // import from this list, in any order: nothing is touched on the way out).
+  std::vector<std::unique_ptr<rt::InstanceData>> instances;
+  std::vector<std::unique_ptr<rt::Memory>> memories;
+  std::vector<std::unique_ptr<rt::Table>> tables;
+  std::vector<std::unique_ptr<kiln_val>> globals;
+  // The memories, tables and global cells made in this store: imports must
+  // be among them.
+  std::unordered_set<const void*> objects;
+  // Entry into wasm: the thread (its kernel id) that is running the store's
+  // code, 0 when none, and how deeply it is nested.
+  std::atomic<long> runningThread{0};
+  uint32_t depth = 0;
+
+  bool owns(const void* object) const { return objects.count(object) != 0; }
+};
+
+}  // namespace kiln
+
+namespace kiln::rt {
+
+// For host functions that block (WASI poll_oneoff and reads, Dagger's
+// network I/O): waits like poll(2) for one of `fds` (possibly none) for at
+// most timeoutNs (negative: no limit), but returns Interrupted as soon as the
+// store of the instance owning vmctx is interrupted or its deadline passes.
+// On Error, *error holds the errno.
+enum class WaitStatus { Ready, TimedOut, Interrupted, Error };
+WaitStatus waitForHost(kiln_vmctx* vmctx, struct pollfd* fds, size_t count, int64_t timeoutNs, int* error);
+// Whether the store of vmctx's instance is interrupted or past its deadline.
+bool hostShouldStop(kiln_vmctx* vmctx);
+
+}  // namespace kiln::rt

@@ -1,0 +1,298 @@
+// Stores (kiln.h): ownership of everything instantiated, limits, entry into
+// wasm, deadlines, interrupts and fuel.
+//
+// Entry into wasm. Every call goes through Store::call, which (1) makes sure
+// no other thread is running the store's code, (2) on the outermost entry on
+// this thread sets the store's stack limit from this thread's stack and the
+// store's stack budget, and restores the previous limit on the way out
+// (a host function that calls back into the same store keeps the budget of
+// the outermost entry), and (3) calls with trap protection. Nothing that
+// depends on the thread is kept anywhere else.
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+#include "rt_code_registry.h"
+#include "rt_epoch.h"
+#include "rt_instance.h"
+#include "rt_store.h"
+#include "rt_trap.h"
+
+namespace kiln {
+namespace rt {
+
+StoreShared::StoreShared() {
+  limits.stack_limit = UINTPTR_MAX;  // set on entry
+  limits.epoch_deadline = UINT64_MAX;
+  limits.epoch = epochCounter();
+  limits.fuel = INT64_MAX;
+}
+
+StoreShared::~StoreShared() {
+  int fd = wakeFd.load();
+  if (fd >= 0) close(fd);
+}
+
+int StoreShared::ensureWakeFd() {
+  int fd = wakeFd.load();
+  if (fd >= 0) return fd;
+  int made = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (made < 0) return -1;
+  int expected = -1;
+  if (!wakeFd.compare_exchange_strong(expected, made)) {
+    close(made);
+    return expected;
+  }
+  return made;
+}
+
+uint64_t StoreShared::deadline() const {
+  return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(limits.epoch_deadline)).load(std::memory_order_relaxed);
+}
+
+static long currentThreadId() {
+  thread_local long id = syscall(SYS_gettid);
+  return id;
+}
+
+static Trap callError(std::string message) {
+  Trap trap;
+  trap.error = std::move(message);
+  return trap;
+}
+
+static bool pastDeadline(const StoreShared& shared) {
+  return shared.interrupted.load(std::memory_order_acquire) || shared.deadline() <= epochClockNow();
+}
+
+// Milliseconds until the deadline (INT64_MAX: none; 0: passed).
+static int64_t millisecondsLeft(const StoreShared& shared) {
+  if (shared.interrupted.load(std::memory_order_acquire)) return 0;
+  uint64_t deadline = shared.deadline();
+  if (deadline == UINT64_MAX) return INT64_MAX;
+  uint64_t now = epochClockNow();
+  return deadline <= now ? 0 : static_cast<int64_t>(std::min<uint64_t>(deadline - now, INT64_MAX));
+}
+
+bool hostShouldStop(kiln_vmctx* vmctx) {
+  InstanceData* inst = instanceOf(vmctx);
+  return inst && pastDeadline(*inst->store->shared);
+}
+
+WaitStatus waitForHost(kiln_vmctx* vmctx, pollfd* fds, size_t count, int64_t timeoutNs, int* error) {
+  InstanceData* inst = instanceOf(vmctx);
+  StoreShared* shared = inst ? inst->store->shared.get() : nullptr;
+  int wake = shared ? shared->ensureWakeFd() : -1;
+  std::vector<pollfd> all(fds, fds + count);
+  if (wake >= 0) all.push_back(pollfd{wake, POLLIN, 0});
+  const uint64_t start = epochClockNow();
+  for (;;) {
+    // Interrupted after the wake descriptor was made: poll would miss it.
+    if (shared && pastDeadline(*shared)) return WaitStatus::Interrupted;
+    int64_t waitMs = -1;  // poll's "no limit"
+    if (timeoutNs >= 0) {
+      uint64_t elapsed = epochClockNow() - start;
+      int64_t totalMs = (timeoutNs + 999'999) / 1'000'000;
+      waitMs = static_cast<int64_t>(elapsed) >= totalMs ? 0 : totalMs - static_cast<int64_t>(elapsed);
+    }
+    if (shared) {
+      int64_t left = millisecondsLeft(*shared);
+      if (left != INT64_MAX && (waitMs < 0 || left < waitMs)) waitMs = left;
+    }
+    int ready = poll(all.data(), all.size(), waitMs > INT_MAX ? INT_MAX : static_cast<int>(waitMs));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      *error = errno;
+      return WaitStatus::Error;
+    }
+    if (wake >= 0 && all.back().revents) return WaitStatus::Interrupted;
+    if (ready > 0) {
+      for (size_t i = 0; i < count; ++i) fds[i].revents = all[i].revents;
+      return WaitStatus::Ready;
+    }
+    if (shared && pastDeadline(*shared)) return WaitStatus::Interrupted;
+    if (timeoutNs >= 0 && epochClockNow() - start >= static_cast<uint64_t>((timeoutNs + 999'999) / 1'000'000))
+      return WaitStatus::TimedOut;
+  }
+}
+
+}  // namespace rt
+
+// ---- InterruptHandle --------------------------------------------------------
+
+void InterruptHandle::interrupt() const {
+  if (!shared_) return;
+  shared_->interrupted.store(true, std::memory_order_seq_cst);
+  std::atomic_ref<uint64_t>(shared_->limits.epoch_deadline).store(0, std::memory_order_seq_cst);
+  int fd = shared_->wakeFd.load(std::memory_order_seq_cst);
+  if (fd >= 0) {
+    uint64_t one = 1;
+    ssize_t written = write(fd, &one, sizeof one);
+    (void)written;  // a full counter already wakes the waiter
+  }
+}
+
+// ---- Store -------------------------------------------------------------------
+
+Store::Impl::Impl(Store* ownerStore, StoreConfig storeConfig)
+    : owner(ownerStore), config(std::move(storeConfig)), shared(std::make_shared<rt::StoreShared>()) {
+  account.maxMemoryBytes = config.limits.maxMemoryBytes;
+  account.maxTableElements = config.limits.maxTableElements;
+  if (config.fuel) shared->limits.fuel = static_cast<int64_t>(std::min<uint64_t>(*config.fuel, INT64_MAX));
+}
+
+Store::Impl::~Impl() = default;
+
+Store::Store(StoreConfig config) : impl_(std::make_unique<Impl>(this, std::move(config))) {}
+
+Store::~Store() {
+  // Instances first: their code registrations and memories go, then the
+  // host objects.
+  impl_->instances.clear();
+}
+
+const StoreConfig& Store::config() const { return impl_->config; }
+
+std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
+  if (!func || !func->code || !func->array_call) {
+    Trap trap;
+    trap.code = KILN_TRAP_NULL_REFERENCE;
+    return trap;
+  }
+  Impl& store = *impl_;
+  rt::InstanceData* inst = store.owns(func->vmctx) ? rt::instanceOf(func->vmctx) : nullptr;
+  if (!inst || !inst->ownsFunc(func))
+    return rt::callError("the function does not belong to this store (call it through its own store)");
+
+  uintptr_t threadLimit = 0;
+  std::string problem;
+  if (!rt::prepareThreadForWasm(&threadLimit, &problem)) return rt::callError(problem);
+
+  const long self = rt::currentThreadId();
+  long running = 0;
+  if (!store.runningThread.compare_exchange_strong(running, self, std::memory_order_acquire) && running != self)
+    return rt::callError("the store is in use on another thread (a store runs on one thread at a time)");
+
+  rt::StoreShared& shared = *store.shared;
+  if (rt::pastDeadline(shared)) {
+    if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
+    Trap trap;
+    trap.code = KILN_TRAP_INTERRUPTED;
+    return trap;
+  }
+
+  const uintptr_t savedLimit = shared.limits.stack_limit;
+  if (store.depth == 0) {
+    uintptr_t limit = threadLimit;
+    if (uint64_t budget = store.config.limits.maxStackBytes) {
+      auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+      if (here > budget && here - budget > limit) limit = here - budget;
+    }
+    shared.limits.stack_limit = limit;
+  }
+  ++store.depth;
+  rt::RawTrap raw;
+  bool returned = rt::callProtected(func, args, &raw);
+  --store.depth;
+  shared.limits.stack_limit = savedLimit;
+  if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
+  if (returned) return std::nullopt;
+  return rt::symbolizeTrap(raw);
+}
+
+std::optional<Extern> Store::memory(uint64_t minPages, uint64_t maxPages, std::string* error, bool explicitChecksOnly) {
+  std::string problem;
+  bool limit = false;
+  std::unique_ptr<rt::Memory> memory =
+      rt::Memory::create(minPages, maxPages, !explicitChecksOnly, &impl_->account, &problem, &limit);
+  if (!memory) {
+    if (error) *error = problem;
+    return std::nullopt;
+  }
+  Extern ext;
+  ext.kind = KILN_EXTERN_MEMORY;
+  ext.memory = &memory->memory;
+  impl_->objects.insert(ext.memory);
+  impl_->memories.push_back(std::move(memory));
+  return ext;
+}
+
+std::optional<Extern> Store::table(uint8_t elemType, uint64_t min, uint64_t max, std::string* error) {
+  std::string problem;
+  bool limit = false;
+  std::unique_ptr<rt::Table> table = rt::Table::create(elemType, min, max, &impl_->account, &problem, &limit);
+  if (!table) {
+    if (error) *error = problem;
+    return std::nullopt;
+  }
+  Extern ext;
+  ext.kind = KILN_EXTERN_TABLE;
+  ext.table = &table->table;
+  impl_->objects.insert(ext.table);
+  impl_->tables.push_back(std::move(table));
+  return ext;
+}
+
+Extern Store::global(uint8_t type, bool isMutable, kiln_val value) {
+  auto cell = std::make_unique<kiln_val>(value);
+  Extern ext;
+  ext.kind = KILN_EXTERN_GLOBAL;
+  ext.global = cell.get();
+  ext.globalType = type;
+  ext.globalMutable = isMutable;
+  impl_->objects.insert(ext.global);
+  impl_->globals.push_back(std::move(cell));
+  return ext;
+}
+
+void Store::setDeadline(std::chrono::steady_clock::time_point deadline) {
+  uint64_t at = rt::epochClockAt(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count());
+  rt::StoreShared& shared = *impl_->shared;
+  std::atomic_ref<uint64_t> word(shared.limits.epoch_deadline);
+  word.store(at, std::memory_order_seq_cst);
+  // An interrupt that raced with this store wins.
+  if (shared.interrupted.load(std::memory_order_seq_cst)) word.store(0, std::memory_order_seq_cst);
+  rt::armEpochDeadline(at);
+}
+
+void Store::clearDeadline() {
+  rt::StoreShared& shared = *impl_->shared;
+  std::atomic_ref<uint64_t> word(shared.limits.epoch_deadline);
+  word.store(UINT64_MAX, std::memory_order_seq_cst);
+  if (shared.interrupted.load(std::memory_order_seq_cst)) word.store(0, std::memory_order_seq_cst);
+}
+
+InterruptHandle Store::interruptHandle() const { return InterruptHandle(impl_->shared); }
+
+bool Store::interrupted() const { return rt::pastDeadline(*impl_->shared); }
+
+std::optional<uint64_t> Store::fuel() const {
+  if (!impl_->config.fuel) return std::nullopt;
+  int64_t left = impl_->shared->limits.fuel;
+  return left < 0 ? 0 : static_cast<uint64_t>(left);
+}
+
+bool Store::setFuel(uint64_t fuel) {
+  if (!impl_->config.fuel) return false;
+  impl_->shared->limits.fuel = static_cast<int64_t>(std::min<uint64_t>(fuel, INT64_MAX));
+  return true;
+}
+
+uint64_t Store::memoryBytes() const { return impl_->account.memoryBytes; }
+uint64_t Store::tableElements() const { return impl_->account.tableElements; }
+size_t Store::instanceCount() const { return impl_->instances.size(); }
+
+// ---- Instance handles -----------------------------------------------------------
+
+Store& Instance::store() const { return *data_->store->owner; }
+const kiln_module_desc* Instance::module() const { return data_->desc; }
+kiln_vmctx* Instance::vmctx() { return data_->vmctx; }
+std::optional<Trap> Instance::call(const kiln_func* func, kiln_val* args) { return store().call(func, args); }
+
+}  // namespace kiln
