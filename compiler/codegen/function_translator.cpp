@@ -264,6 +264,11 @@ void FunctionTranslator::checkStack() {
   stackCheckedIn_ = b_.GetInsertBlock();
 }
 
+void FunctionTranslator::tagOrigin(llvm::Instruction* inst) {
+  if (!originTag_) originTag_ = llvm::MDNode::get(mc_.ctx, {llvm::ConstantAsMetadata::get(b_.getInt32(funcIndex_))});
+  inst->setMetadata(kOriginMetadata, originTag_);
+}
+
 // Instructions after which control may arrive from elsewhere or go
 // elsewhere: each one ends a straight-line run of instructions.
 bool FunctionTranslator::endsRun(Opcode op) {

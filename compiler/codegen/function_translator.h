@@ -108,6 +108,9 @@ class FunctionTranslator {
   llvm::Value* linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize);
   llvm::Value* memorySizeBytes();
   void checkStack();
+  // Marks a branch or call as this function's (kOriginMetadata), so that a
+  // check inserted after inlining names the wasm function it came from.
+  void tagOrigin(llvm::Instruction* inst);
   static bool endsRun(wasm::Opcode op);
   void chargeFuel(size_t firstInstr);
   bool mayTrapOrCall() const;
@@ -129,6 +132,7 @@ class FunctionTranslator {
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
   llvm::BasicBlock* stackCheckedIn_ = nullptr;  // checkStack: the block of the last check
   bool nextIsDrop_ = false; // the instruction after the current one is `drop`
+  llvm::MDNode* originTag_ = nullptr;  // tagOrigin's metadata
 
   // Addresses known to lie at least 64 KiB below 2^32 (see rt_memory.h):
   // local values that were used as a memory address by an access that

@@ -8,6 +8,8 @@
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -18,10 +20,10 @@
 namespace kiln::codegen {
 namespace {
 
-// Targets of the back edges of a depth-first search from the entry block.
-// Every cycle of the graph contains a back edge of any such search.
-std::vector<llvm::BasicBlock*> backEdgeTargets(llvm::Function& fn) {
-  std::set<llvm::BasicBlock*> targets;
+// The back edges of a depth-first search from the entry block, as (source,
+// target). Every cycle of the graph contains a back edge of any such search.
+std::vector<std::pair<llvm::BasicBlock*, llvm::BasicBlock*>> backEdges(llvm::Function& fn) {
+  std::vector<std::pair<llvm::BasicBlock*, llvm::BasicBlock*>> edges;
   std::set<llvm::BasicBlock*> visited, onPath;
   // (block, index of the next successor to visit)
   std::vector<std::pair<llvm::BasicBlock*, unsigned>> stack;
@@ -40,17 +42,22 @@ std::vector<llvm::BasicBlock*> backEdgeTargets(llvm::Function& fn) {
     }
     llvm::BasicBlock* succ = term->getSuccessor(next++);
     if (onPath.count(succ)) {
-      targets.insert(succ);
+      edges.emplace_back(block, succ);
     } else if (visited.insert(succ).second) {
       onPath.insert(succ);
       stack.emplace_back(succ, 0);
     }
   }
-  // In function order, so that the output does not depend on pointer values.
-  std::vector<llvm::BasicBlock*> ordered;
-  for (llvm::BasicBlock& block : fn)
-    if (targets.count(&block)) ordered.push_back(&block);
-  return ordered;
+  return edges;
+}
+
+// The wasm function an instruction came from (kOriginMetadata), if tagged.
+std::optional<uint32_t> originOf(const llvm::Instruction* inst) {
+  const llvm::MDNode* tag = inst->getMetadata(kOriginMetadata);
+  if (!tag || tag->getNumOperands() != 1) return std::nullopt;
+  auto* value = llvm::mdconst::dyn_extract<llvm::ConstantInt>(tag->getOperand(0));
+  if (!value) return std::nullopt;
+  return static_cast<uint32_t>(value->getZExtValue());
 }
 
 // Blocks that lie on some cycle (a strongly connected component with more
@@ -82,15 +89,33 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
   uint64_t funcIndex = 0;
   fn.getFnAttribute(kFuncIndexAttr).getValueAsString().getAsInteger(10, funcIndex);
 
-  // Where checks go: (block, instruction to insert before).
-  std::vector<std::pair<llvm::BasicBlock*, llvm::Instruction*>> sites;
-  for (llvm::BasicBlock* header : backEdgeTargets(fn)) sites.emplace_back(header, &*header->getFirstInsertionPt());
+  // Where checks go, and which wasm function each one is for (a loop or
+  // call inlined from another function names that one in the trap).
+  struct Site {
+    llvm::BasicBlock* block;
+    llvm::Instruction* before;
+    uint32_t origin;
+  };
+  std::vector<Site> sites;
+  std::map<llvm::BasicBlock*, std::optional<uint32_t>> headers;  // in function order below
+  for (auto [latch, header] : backEdges(fn)) {
+    std::optional<uint32_t>& origin = headers[header];
+    if (!origin) origin = originOf(latch->getTerminator());
+  }
+  for (llvm::BasicBlock& block : fn) {
+    auto it = headers.find(&block);
+    if (it == headers.end()) continue;
+    std::optional<uint32_t> origin = it->second;
+    for (const llvm::Instruction& inst : block)
+      if (!origin) origin = originOf(&inst);
+    sites.push_back({&block, &*block.getFirstInsertionPt(), origin.value_or(static_cast<uint32_t>(funcIndex))});
+  }
   std::set<llvm::BasicBlock*> onCycle = blocksOnCycles(fn);
   for (llvm::BasicBlock& block : fn) {
     if (onCycle.count(&block)) continue;
     for (llvm::Instruction& inst : block) {
       if (callsWasm(inst)) {
-        sites.emplace_back(&block, &inst);
+        sites.push_back({&block, &inst, originOf(&inst).value_or(static_cast<uint32_t>(funcIndex))});
         break;
       }
     }
@@ -124,14 +149,22 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
   epochPtr->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
   llvm::Value* deadlinePtr = fieldAddress(limits, struct_offset::limitsEpochDeadline);
 
-  // One cold block traps for every check of the function.
-  llvm::BasicBlock* trap = llvm::BasicBlock::Create(ctx, "interrupted", &fn);
-  b.SetInsertPoint(trap);
+  // One cold block traps for every check of the function made for the same
+  // wasm function.
   llvm::FunctionCallee trapFn = declareRuntime(module, ModuleContext::RuntimeFn::trap);
-  b.CreateCall(trapFn, {vmctx, b.getInt32(KILN_TRAP_INTERRUPTED), b.getInt32(static_cast<uint32_t>(funcIndex))});
-  b.CreateUnreachable();
+  std::map<uint32_t, llvm::BasicBlock*> traps;
+  auto trapFor = [&](uint32_t origin) {
+    llvm::BasicBlock*& trap = traps[origin];
+    if (!trap) {
+      trap = llvm::BasicBlock::Create(ctx, "interrupted", &fn);
+      llvm::IRBuilder<> tb(trap);
+      tb.CreateCall(trapFn, {vmctx, tb.getInt32(KILN_TRAP_INTERRUPTED), tb.getInt32(origin)});
+      tb.CreateUnreachable();
+    }
+    return trap;
+  };
 
-  for (auto [block, before] : sites) {
+  for (auto [block, before, origin] : sites) {
     llvm::BasicBlock* rest = block->splitBasicBlock(before, block->getName() + ".epoch_ok");
     block->getTerminator()->eraseFromParent();
     b.SetInsertPoint(block);
@@ -141,7 +174,7 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
     epoch->setAtomic(llvm::AtomicOrdering::Monotonic);
     llvm::LoadInst* deadline = b.CreateAlignedLoad(i64Ty, deadlinePtr, llvm::Align(8), "deadline");
     deadline->setAtomic(llvm::AtomicOrdering::Monotonic);
-    b.CreateCondBr(b.CreateICmpUGE(epoch, deadline), trap, rest, unlikely);
+    b.CreateCondBr(b.CreateICmpUGE(epoch, deadline), trapFor(origin), rest, unlikely);
   }
   return llvm::PreservedAnalyses::none();
 }

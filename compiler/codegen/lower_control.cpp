@@ -164,7 +164,7 @@ void FunctionTranslator::lowerEnd() {
 void FunctionTranslator::lowerBr(uint32_t depth) {
   Control& target = controls_[controls_.size() - 1 - depth];
   addBranchIncoming(target, b_.GetInsertBlock());
-  b_.CreateBr(branchDest(target));
+  tagOrigin(b_.CreateBr(branchDest(target)));
   markUnreachable();
 }
 
@@ -173,7 +173,7 @@ void FunctionTranslator::lowerBrIf(uint32_t depth) {
   Control& target = controls_[controls_.size() - 1 - depth];
   llvm::BasicBlock* cont = newBlock("br_if_cont");
   addBranchIncoming(target, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), branchDest(target), cont);
+  tagOrigin(b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), branchDest(target), cont));
   b_.SetInsertPoint(cont);
 }
 
@@ -184,6 +184,7 @@ void FunctionTranslator::lowerBrTable(const wasm::Instr& instr) {
   llvm::BasicBlock* from = b_.GetInsertBlock();
   Control& defaultTarget = controls_[controls_.size() - 1 - targets[count - 1]];
   llvm::SwitchInst* sw = b_.CreateSwitch(index, branchDest(defaultTarget), count - 1);
+  tagOrigin(sw);
   // One phi entry per CFG edge: LLVM wants as many entries for a
   // predecessor as there are edges from it.
   addBranchIncoming(defaultTarget, from);
@@ -221,6 +222,7 @@ std::vector<llvm::Value*> FunctionTranslator::emitCall(llvm::FunctionType* type,
   std::vector<llvm::Value*> params = popN(sig.params.size());
   args.insert(args.end(), params.begin(), params.end());
   llvm::CallInst* call = direct ? b_.CreateCall(direct, args) : b_.CreateCall(type, callee, args);
+  tagOrigin(call);
   std::vector<llvm::Value*> results;
   if (sig.results.size() == 1) {
     results.push_back(call);

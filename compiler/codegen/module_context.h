@@ -44,6 +44,10 @@ constexpr uint32_t limitsFuel = offsetof(kiln_limits, fuel);
 // The function attribute that carries a compiled function's wasm index (for
 // the passes that run after translation).
 inline constexpr const char* kFuncIndexAttr = "kiln-func-index";
+// Metadata on the branches and calls of a wasm function: !{i32 index}. It
+// survives inlining, so the checks inserted after optimisation can name the
+// wasm function a loop or call came from.
+inline constexpr const char* kOriginMetadata = "kiln.func";
 
 // The first global cell follows the header, 16-byte aligned.
 constexpr uint32_t kGlobalsOffset = (KILN_VMCTX_HEADER_SIZE + 15u) & ~15u;

@@ -68,12 +68,14 @@ STEP_KEYS = {"argv", "exit", "stdout_contains", "stderr_contains", "files", "no_
 FILE_CHECK_KEYS = {"elf_type", "contains", "not_empty"}
 INPUT_KEYS = {"missing", "hex", "text", "source", "truncate", "wat2wasm_flags", "clang_flags"}
 
-# The spec's trap messages; a "trap" expectation must use one of them, so a
-# typo in a case file cannot make a check vacuous.
+# The spec's trap messages, and Kiln's own for its limits (--timeout,
+# --fuel); a "trap" expectation must use one of them, so a typo in a case
+# file cannot make a check vacuous.
 TRAP_MESSAGES = {
     "unreachable", "integer divide by zero", "integer overflow", "invalid conversion to integer",
     "out of bounds memory access", "indirect call type mismatch", "undefined element",
     "uninitialized element", "call stack exhausted", "out of bounds table access",
+    "interrupted", "all fuel consumed",
 }
 
 TRAP_EXIT_STATUS = 134  # KILN_TRAP_EXIT_STATUS in include/kiln/abi.h

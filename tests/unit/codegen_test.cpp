@@ -144,6 +144,85 @@ TEST(Codegen, AddressIncrementAfterAccessIsNoWrap) {
   EXPECT_EQ(compile(module(false), 0)->ir().find("add nuw"), std::string::npos);
 }
 
+// Epoch checks (interrupt_checks.h): every cycle of the emitted code passes
+// one, at every optimisation level; a module compiled without them has none.
+TEST(Codegen, EpochChecksInEveryLoop) {
+  Instr loop = op(Opcode::Loop);
+  wasm::Module m = oneFunction({{}, {}}, {loop, op(Opcode::Br, 0), op(Opcode::End), op(Opcode::End)});
+  const std::string trap = "i32 " + std::to_string(KILN_TRAP_INTERRUPTED) + ", i32 0)";
+  for (int level : {0, 1, 2, 3}) {
+    std::string ir = compile(m, level)->ir();
+    EXPECT_NE(ir.find("load atomic i64, ptr %epoch_ptr monotonic"), std::string::npos) << "-O" << level << "\n" << ir;
+    EXPECT_NE(ir.find(trap), std::string::npos) << "-O" << level << "\n" << ir;
+  }
+  codegen::Options off;
+  off.epochChecks = false;
+  std::string ir = compile(m, 2, off)->ir();
+  EXPECT_EQ(ir.find("load atomic"), std::string::npos) << ir;
+  EXPECT_EQ(ir.find(trap), std::string::npos) << ir;
+}
+
+// A function without loops checks before its calls (recursion would
+// otherwise run unchecked), and only on the path that calls.
+TEST(Codegen, EpochCheckBeforeCallsNotInLeafPaths) {
+  Instr ifOp = op(Opcode::If);
+  wasm::Module m = oneFunction({{ValType::I32}, {}},
+                               {op(Opcode::LocalGet, 0), ifOp, op(Opcode::LocalGet, 0), op(Opcode::I32Const, 0, 1),
+                                op(Opcode::I32Sub), op(Opcode::Call, 0), op(Opcode::End), op(Opcode::End)});
+  std::string ir = compile(m, 2)->ir();
+  size_t check = ir.find("load atomic i64");
+  size_t call = ir.find("call void @wasm.f0.f(");
+  ASSERT_NE(check, std::string::npos) << ir;
+  ASSERT_NE(call, std::string::npos) << ir;
+  EXPECT_LT(check, call) << ir;
+  // The entry block only tests the argument: no check before the branch.
+  size_t branch = ir.find("br i1");
+  EXPECT_LT(branch, check) << ir;
+}
+
+// The checks go in after the loop vectorizer, so a loop over linear memory
+// still becomes vector code.
+TEST(Codegen, EpochChecksKeepLoopsVectorized) {
+  // for (i = 0; i != n; ++i) mem[4*i] += 1
+  Instr loop = op(Opcode::Loop);
+  Instr load = op(Opcode::I32Load);
+  Instr store = op(Opcode::I32Store);
+  std::vector<Instr> code = {
+      loop,
+      op(Opcode::LocalGet, 1), op(Opcode::I32Const, 0, 2), op(Opcode::I32Shl),  // address
+      op(Opcode::LocalGet, 1), op(Opcode::I32Const, 0, 2), op(Opcode::I32Shl), load,
+      op(Opcode::I32Const, 0, 1), op(Opcode::I32Add), store,
+      op(Opcode::LocalGet, 1), op(Opcode::I32Const, 0, 1), op(Opcode::I32Add), op(Opcode::LocalTee, 1),
+      op(Opcode::LocalGet, 0), op(Opcode::I32Ne), op(Opcode::BrIf, 0),
+      op(Opcode::End), op(Opcode::End)};
+  wasm::Module m = oneFunction({{ValType::I32}, {}}, code, {ValType::I32});
+  m.memories.push_back({{1, std::nullopt}});
+  std::string ir = compile(m, 2)->ir();
+  EXPECT_NE(ir.find("x i32>"), std::string::npos) << "not vectorized:\n" << ir;
+  EXPECT_NE(ir.find("load atomic i64"), std::string::npos) << ir;
+}
+
+// Fuel: each straight-line run subtracts its cost and traps below zero.
+TEST(Codegen, FuelIsChargedPerRun) {
+  Instr loop = op(Opcode::Loop);
+  wasm::Module m = oneFunction({{}, {}}, {loop, op(Opcode::Br, 0), op(Opcode::End), op(Opcode::End)});
+  codegen::Options fuel;
+  fuel.fuel = true;
+  std::string ir = compile(m, 0, fuel)->ir();
+  EXPECT_NE(ir.find("sub i64 %fuel, 1"), std::string::npos) << ir;
+  EXPECT_NE(ir.find("i32 " + std::to_string(KILN_TRAP_OUT_OF_FUEL) + ", i32 0)"), std::string::npos) << ir;
+  EXPECT_EQ(compile(m, 0)->ir().find("%fuel"), std::string::npos);
+}
+
+// Large frames call the runtime's stack probe (abi.h, the stack contract).
+TEST(Codegen, FramesProbeTheStack) {
+  wasm::Module m = oneFunction({{}, {}}, {op(Opcode::End)});
+  std::string ir = compile(m, 2)->ir();
+  EXPECT_NE(ir.find("\"probe-stack\"=\"" KILN_RT_PROBESTACK_SYMBOL "\""), std::string::npos) << ir;
+  EXPECT_NE(ir.find("\"stack-probe-size\"=\"" + std::to_string(KILN_STACK_PROBE_SIZE) + "\""), std::string::npos)
+      << ir;
+}
+
 TEST(Codegen, UnknownCpuIsAClearError) {
   codegen::Options options;
   options.cpu = "no-such-cpu";

@@ -34,9 +34,8 @@ struct Compiled {
   }
 };
 
-inline std::unique_ptr<Compiled> compile(const wasm::Module& m, int optLevel) {
+inline std::unique_ptr<Compiled> compile(const wasm::Module& m, int optLevel, codegen::Options options = {}) {
   auto c = std::make_unique<Compiled>();
-  codegen::Options options;
   options.optLevel = optLevel;
   c->target = codegen::createTargetMachine(options);
   c->module = codegen::translateModule(m, c->context, *c->target, options);

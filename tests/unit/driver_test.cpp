@@ -213,3 +213,60 @@ TEST(DriverValues, Formatting) {
 }
 
 }  // namespace
+
+TEST(DriverOptions, ByteSizes) {
+  std::string error;
+  EXPECT_EQ(kiln::driver::parseByteSize("4096", &error), std::optional<uint64_t>(4096));
+  EXPECT_EQ(kiln::driver::parseByteSize("512KiB", &error), std::optional<uint64_t>(512 * 1024));
+  EXPECT_EQ(kiln::driver::parseByteSize("64MiB", &error), std::optional<uint64_t>(64ull << 20));
+  EXPECT_EQ(kiln::driver::parseByteSize("64M", &error), std::optional<uint64_t>(64ull << 20));
+  EXPECT_EQ(kiln::driver::parseByteSize("2G", &error), std::optional<uint64_t>(2ull << 30));
+  for (const char* bad : {"", "MiB", "12 MiB", "1.5MiB", "-1", "10parsecs", "99999999999999999999",
+                          "20000000000000000000T"}) {
+    error.clear();
+    EXPECT_FALSE(kiln::driver::parseByteSize(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+}
+
+TEST(DriverOptions, Durations) {
+  std::string error;
+  using std::chrono::nanoseconds;
+  EXPECT_EQ(kiln::driver::parseDuration("2s", &error), std::optional<nanoseconds>(2'000'000'000));
+  EXPECT_EQ(kiln::driver::parseDuration("2", &error), std::optional<nanoseconds>(2'000'000'000));
+  EXPECT_EQ(kiln::driver::parseDuration("500ms", &error), std::optional<nanoseconds>(500'000'000));
+  EXPECT_EQ(kiln::driver::parseDuration("1.5s", &error), std::optional<nanoseconds>(1'500'000'000));
+  EXPECT_EQ(kiln::driver::parseDuration("2m", &error), std::optional<nanoseconds>(120'000'000'000));
+  EXPECT_EQ(kiln::driver::parseDuration("100us", &error), std::optional<nanoseconds>(100'000));
+  for (const char* bad : {"", "s", "0", "0s", "-1s", "1.2.3s", "soon", "1 s", "1e3s"}) {
+    error.clear();
+    EXPECT_FALSE(kiln::driver::parseDuration(bad, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+}
+
+TEST(DriverOptions, RunLimits) {
+  Options o;
+  EXPECT_EQ(parse({"run", "--timeout", "2s", "--fuel", "1000", "--max-memory", "64MiB", "--max-stack", "512KiB",
+                   "app.wasm"},
+                  &o),
+            std::nullopt);
+  EXPECT_EQ(o.timeout, std::optional<std::chrono::nanoseconds>(std::chrono::seconds(2)));
+  EXPECT_EQ(o.fuel, std::optional<uint64_t>(1000));
+  EXPECT_TRUE(o.codegen.fuel);  // --fuel compiles with metering
+  EXPECT_TRUE(o.codegen.epochChecks);
+  EXPECT_EQ(o.maxMemoryBytes, 64ull << 20);
+  EXPECT_EQ(o.maxStackBytes, 512ull * 1024);
+  Options defaults;
+  EXPECT_EQ(parse({"run", "app.wasm"}, &defaults), std::nullopt);
+  EXPECT_FALSE(defaults.timeout);
+  EXPECT_FALSE(defaults.codegen.fuel);
+  Options off;
+  EXPECT_EQ(parse({"compile", "--epoch-checks=off", "--fuel", "app.wasm"}, &off), std::nullopt);
+  EXPECT_FALSE(off.codegen.epochChecks);
+  EXPECT_TRUE(off.codegen.fuel);
+  Options bad;
+  EXPECT_EQ(parse({"run", "--timeout", "2s", "--epoch-checks=off", "app.wasm"}, &bad), 2);
+  EXPECT_EQ(parse({"run", "--max-memory", "lots", "app.wasm"}, &bad), 2);
+  EXPECT_EQ(parse({"compile", "--epoch-checks=maybe", "app.wasm"}, &bad), 2);
+}

@@ -1562,3 +1562,342 @@ TEST(RuntimeTypes, SignatureIdsAreCanonicalAcrossThreads) {
     EXPECT_EQ(id, ids[0]);
   }
 }
+
+// ---- Stores: ownership, limits, interruption ---------------------------------------
+
+namespace {
+
+// Address space of this process (VmSize), in bytes.
+uint64_t addressSpace() {
+  FILE* f = fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  uint64_t kb = 0;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmSize: %lu kB", &kb) == 1) break;
+  fclose(f);
+  return kb * 1024;
+}
+
+// A module with a memory (guard pages unless `flags` says otherwise) whose
+// only import does not exist, or whose data segment is out of bounds.
+const kiln_module_desc* failingModule(ModuleBuilder& b, bool unknownImport, bool importTable) {
+  uint32_t tVI = b.type({}, {KILN_I32}, tramp_v_i);
+  if (unknownImport) b.importFunc("nowhere", "f", tVI);
+  if (importTable) b.importTable("A", "tab", 4, 20);
+  b.memory(1, 2);
+  b.data(KILN_SEGMENT_ACTIVE, constI32(65535), "past the end");
+  b.func(tVI, fn(w_get_g0), "get_g0");
+  b.global(KILN_I32, false, constI32(1));
+  if (importTable) b.elem(KILN_SEGMENT_ACTIVE, 0, constI32(0), {refFunc(0)});
+  return b.build();
+}
+
+}  // namespace
+
+// Problem 3 of the store issue: a failed instantiation used to leak its
+// instance (8 GiB of address space each) for the life of the process.
+TEST(RuntimeStore, FailedInstantiationsDoNotAccumulate) {
+  const uint64_t before = addressSpace();
+  {
+    kiln::Store store;
+    ModuleBuilder unlinkable, outOfBounds;
+    const kiln_module_desc* a = failingModule(unlinkable, true, false);
+    const kiln_module_desc* b = failingModule(outOfBounds, false, false);
+    for (int i = 0; i < 2000; ++i) {
+      kiln::InstantiateError error;
+      EXPECT_FALSE(store.instantiate(i % 2 ? a : b, {}, &error));
+      EXPECT_EQ(error.kind, i % 2 ? kiln::InstantiateError::Kind::Unlinkable : kiln::InstantiateError::Kind::Trap);
+    }
+    // Nothing outside them could refer to them: nothing is kept.
+    EXPECT_EQ(store.instanceCount(), 0u);
+    EXPECT_EQ(store.memoryBytes(), 0u);
+    EXPECT_LT(addressSpace(), before + (1ull << 30));
+  }
+  // With an imported table the failed instance's functions may live on in
+  // it (the spec keeps those writes): the store keeps the instance, and
+  // frees it with everything else.
+  kiln::Store store;
+  MainModule lib;
+  kiln::Instance* libInstance = store.instantiate(lib.desc, {});
+  ASSERT_TRUE(libInstance);
+  kiln::ImportResolver resolver;
+  resolver.external = [&](std::string_view, std::string_view name) { return libInstance->exportNamed(name); };
+  ModuleBuilder keeper;
+  const kiln_module_desc* kept = failingModule(keeper, false, true);
+  for (int i = 0; i < 8; ++i) {
+    kiln::InstantiateError error;
+    EXPECT_FALSE(store.instantiate(kept, resolver, &error));
+    EXPECT_EQ(error.kind, kiln::InstantiateError::Kind::Trap);
+  }
+  EXPECT_EQ(store.instanceCount(), 9u);
+  // The table entry written by the failed instantiation is callable.
+  auto* written = static_cast<kiln_func*>(libInstance->vmctx()->tables[0]->elements[0]);
+  ASSERT_NE(written, nullptr);
+  kiln_val result[1];
+  EXPECT_FALSE(store.call(written, result));
+  EXPECT_EQ(result[0].i32, 1u);
+}
+
+TEST(RuntimeStore, DroppingTheStoreReturnsItsAddressSpace) {
+  const uint64_t before = addressSpace();
+  for (int round = 0; round < 3; ++round) {
+    kiln::Store store;
+    std::vector<std::unique_ptr<MainModule>> modules;
+    for (int i = 0; i < 16; ++i) {
+      modules.push_back(std::make_unique<MainModule>());
+      ASSERT_TRUE(store.instantiate(modules.back()->desc, {}));
+    }
+    EXPECT_GT(addressSpace(), before + 16 * KILN_MEMORY_RESERVATION);
+  }
+  EXPECT_LT(addressSpace(), before + (1ull << 30));
+}
+
+// Problem 4: explicit-check code needs no guard region, so its memories
+// reserve only their maximum (or the store's limit).
+TEST(RuntimeStore, ExplicitCheckMemoriesReserveOnlyTheirMaximum) {
+  MainModule guard;
+  kiln::Instance* g = instantiate(guard.desc);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->vmctx()->memory->reserved_bytes, KILN_MEMORY_RESERVATION + KILN_MEMORY_GUARD_TAIL);
+
+  MainModule bounded;  // memory 1..2 pages
+  bounded.b.desc().flags |= KILN_FLAG_EXPLICIT_BOUNDS_CHECKS;
+  kiln::Instance* e = instantiate(bounded.desc);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->vmctx()->memory->reserved_bytes, 2u * KILN_WASM_PAGE_SIZE);
+
+  ModuleBuilder b;  // no declared maximum: the store's limit bounds it
+  b.desc().flags |= KILN_FLAG_EXPLICIT_BOUNDS_CHECKS;
+  b.type({}, {KILN_I32}, tramp_v_i);
+  b.memory(1);
+  b.func(0, fn(w_run_op), "run_op");
+  b.exportAs("run_op", KILN_EXTERN_FUNC, 0);
+  kiln::StoreConfig config;
+  config.limits.maxMemoryBytes = 1 << 20;
+  kiln::Store limited(config);
+  kiln::Instance* u = limited.instantiate(b.build(), {});
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->vmctx()->memory->reserved_bytes, 1u << 20);
+  int32_t r = 0;
+  EXPECT_EQ(runOp(*u, Op{kMGrow, 15, 0, 0, 0, 0, nullptr, nullptr}, &r), KILN_TRAP_NONE);
+  EXPECT_EQ(r, 1);
+  EXPECT_EQ(runOp(*u, Op{kMGrow, 1, 0, 0, 0, 0, nullptr, nullptr}, &r), KILN_TRAP_NONE);
+  EXPECT_EQ(r, -1);
+  EXPECT_EQ(limited.memoryBytes(), 1u << 20);
+}
+
+TEST(RuntimeStore, GuardPageCodeRefusesAnExplicitOnlyMemory) {
+  kiln::Store& store = testStore();
+  std::optional<kiln::Extern> small = store.memory(1, 2, nullptr, /*explicitChecksOnly=*/true);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->memory->reserved_bytes, 2u * KILN_WASM_PAGE_SIZE);
+  ModuleBuilder b;
+  b.importMemory("host", "memory", 1, 2);
+  kiln::ImportResolver resolver;
+  resolver.external = [&](std::string_view, std::string_view) { return small; };
+  kiln::InstantiateError error;
+  EXPECT_FALSE(instantiate(b.build(), resolver, &error));
+  EXPECT_EQ(error.kind, kiln::InstantiateError::Kind::Unlinkable);
+  EXPECT_NE(error.message.find("reserves only its maximum"), std::string::npos) << error.message;
+  // Explicit-check code may import it.
+  ModuleBuilder e;
+  e.desc().flags |= KILN_FLAG_EXPLICIT_BOUNDS_CHECKS;
+  e.importMemory("host", "memory", 1, 2);
+  EXPECT_TRUE(instantiate(e.build(), resolver));
+}
+
+// Problem 5: guard-page code compiled against a 64 KiB memory the embedder
+// made read host memory past it. Only the store's own objects link.
+TEST(RuntimeStore, RefusesObjectsTheRuntimeDidNotMake) {
+  std::vector<uint8_t> bytes(KILN_WASM_PAGE_SIZE);
+  kiln_memory fake{bytes.data(), bytes.size(), 1, bytes.size()};
+  void* elements[4] = {};
+  kiln_table fakeTable{elements, 4, 4, KILN_FUNCREF};
+  kiln_val fakeGlobal{};
+  kiln_func fakeFunc{reinterpret_cast<void*>(w_add), nullptr, 1, 0, nullptr};
+  struct Case {
+    const char* what;
+    std::function<void(ModuleBuilder&)> declare;
+    kiln::Extern ext;
+  };
+  kiln::Extern memory, table, global, func;
+  memory.kind = KILN_EXTERN_MEMORY;
+  memory.memory = &fake;
+  table.kind = KILN_EXTERN_TABLE;
+  table.table = &fakeTable;
+  global.kind = KILN_EXTERN_GLOBAL;
+  global.global = &fakeGlobal;
+  func.kind = KILN_EXTERN_FUNC;
+  func.func = &fakeFunc;
+  std::vector<Case> cases = {
+      {"memory", [](ModuleBuilder& b) { b.importMemory("host", "x", 1, 1); }, memory},
+      {"table", [](ModuleBuilder& b) { b.importTable("host", "x", 4, 4); }, table},
+      {"global", [](ModuleBuilder& b) { b.importGlobal("host", "x", KILN_I32, false); }, global},
+      {"function",
+       [](ModuleBuilder& b) { b.importFunc("host", "x", b.type({KILN_I32, KILN_I32}, {KILN_I32}, tramp_ii_i)); },
+       func},
+  };
+  for (const Case& c : cases) {
+    ModuleBuilder b;
+    c.declare(b);
+    kiln::ImportResolver resolver;
+    kiln::Extern ext = c.ext;
+    resolver.external = [ext](std::string_view, std::string_view) { return ext; };
+    kiln::InstantiateError error;
+    EXPECT_FALSE(instantiate(b.build(), resolver, &error)) << c.what;
+    EXPECT_EQ(error.kind, kiln::InstantiateError::Kind::Unlinkable) << c.what;
+    EXPECT_NE(error.message.find("is not an object of this store"), std::string::npos) << error.message;
+  }
+}
+
+TEST(RuntimeStore, MemoryTableAndInstanceLimits) {
+  MainModule m;  // memory 1..2 pages, table 4..10
+  kiln::StoreConfig config;
+  config.limits.maxMemoryBytes = KILN_WASM_PAGE_SIZE / 2;
+  kiln::Store tiny(config);
+  kiln::InstantiateError error;
+  EXPECT_FALSE(tiny.instantiate(m.desc, {}, &error));
+  EXPECT_EQ(error.kind, kiln::InstantiateError::Kind::Limit);
+  EXPECT_NE(error.message.find("memory limit"), std::string::npos) << error.message;
+
+  config.limits.maxMemoryBytes = KILN_WASM_PAGE_SIZE;  // exactly the initial page: grow fails
+  config.limits.maxTableElements = 6;
+  config.limits.maxInstances = 1;
+  kiln::Store store(config);
+  kiln::Instance* inst = store.instantiate(m.desc, {}, &error);
+  ASSERT_TRUE(inst) << error.message;
+  int32_t r = 0;
+  EXPECT_EQ(runOp(*inst, Op{kMGrow, 1, 0, 0, 0, 0, nullptr, nullptr}, &r), KILN_TRAP_NONE);
+  EXPECT_EQ(r, -1);
+  EXPECT_EQ(store.memoryBytes(), KILN_WASM_PAGE_SIZE);
+  EXPECT_EQ(runOp(*inst, Op{kTGrow, 0, 2, 0, 0, 0, nullptr, nullptr}, &r), KILN_TRAP_NONE);
+  EXPECT_EQ(r, 4);
+  EXPECT_EQ(runOp(*inst, Op{kTGrow, 0, 1, 0, 0, 0, nullptr, nullptr}, &r), KILN_TRAP_NONE);
+  EXPECT_EQ(r, -1);
+  EXPECT_EQ(store.tableElements(), 6u);
+  EXPECT_FALSE(store.instantiate(m.desc, {}, &error));
+  EXPECT_EQ(error.kind, kiln::InstantiateError::Kind::Limit);
+  EXPECT_NE(error.message.find("limit of 1 instances"), std::string::npos) << error.message;
+}
+
+TEST(RuntimeStore, StackLimitIsSetOnEntryAndRestored) {
+  MainModule m;
+  kiln::Instance* inst = instantiate(m.desc);
+  ASSERT_TRUE(inst);
+  kiln_limits* limits = inst->vmctx()->limits;
+  EXPECT_EQ(limits->stack_limit, UINTPTR_MAX);  // no thread has entered
+  EXPECT_EQ(trapCode(call(*inst, "recurse", {0})), KILN_TRAP_STACK_OVERFLOW);
+  EXPECT_EQ(limits->stack_limit, UINTPTR_MAX);
+  // The same store on another thread: the limit follows the thread (one
+  // left from the main thread would point into another stack).
+  std::thread([&] {
+    EXPECT_EQ(trapCode(call(*inst, "recurse", {0})), KILN_TRAP_STACK_OVERFLOW);
+    EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
+  }).join();
+  EXPECT_EQ(limits->stack_limit, UINTPTR_MAX);
+}
+
+TEST(RuntimeStore, InterruptsAndDeadlines) {
+  MainModule m;
+  kiln::Store& store = testStore();
+  kiln::Instance* inst = instantiate(m.desc);
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
+  // A deadline in the past: the call traps before it starts.
+  store.setDeadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
+  EXPECT_TRUE(store.interrupted());
+  EXPECT_EQ(trapCode(call(*inst, "add", {1, 2})), KILN_TRAP_INTERRUPTED);
+  store.clearDeadline();
+  EXPECT_FALSE(store.interrupted());
+  EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
+  store.setTimeout(std::chrono::hours(1));
+  EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
+  // An interrupt from another thread sticks, even against a new deadline.
+  kiln::InterruptHandle handle = store.interruptHandle();
+  std::thread([handle] { handle.interrupt(); }).join();
+  EXPECT_TRUE(store.interrupted());
+  EXPECT_EQ(inst->vmctx()->limits->epoch_deadline, 0u);
+  store.setTimeout(std::chrono::hours(1));
+  EXPECT_EQ(trapCode(call(*inst, "add", {1, 2})), KILN_TRAP_INTERRUPTED);
+  // A handle outlives its store.
+  kiln::InterruptHandle orphan;
+  {
+    kiln::Store gone;
+    orphan = gone.interruptHandle();
+  }
+  orphan.interrupt();
+  kiln::InterruptHandle empty;
+  empty.interrupt();
+}
+
+TEST(RuntimeStore, RefusesModulesWithoutWhatItNeeds) {
+  MainModule m;  // compiled without fuel metering or epoch checks
+  kiln::StoreConfig metered;
+  metered.fuel = 1000;
+  kiln::Store fuelStore(metered);
+  kiln::InstantiateError error;
+  EXPECT_FALSE(fuelStore.instantiate(m.desc, {}, &error));
+  EXPECT_NE(error.message.find("compile it with --fuel"), std::string::npos) << error.message;
+  EXPECT_EQ(fuelStore.fuel(), std::optional<uint64_t>(1000));
+  EXPECT_TRUE(fuelStore.setFuel(5));
+  EXPECT_EQ(fuelStore.fuel(), std::optional<uint64_t>(5));
+
+  kiln::StoreConfig interruptible;
+  interruptible.requireInterruptible = true;
+  kiln::Store strict(interruptible);
+  EXPECT_FALSE(strict.instantiate(m.desc, {}, &error));
+  EXPECT_NE(error.message.find("epoch"), std::string::npos) << error.message;
+  m.b.desc().flags |= KILN_FLAG_EPOCH_CHECKS | KILN_FLAG_FUEL;
+  EXPECT_TRUE(strict.instantiate(m.desc, {}, &error)) << error.message;
+  EXPECT_TRUE(fuelStore.instantiate(m.desc, {}, &error)) << error.message;
+
+  kiln::Store plain;
+  EXPECT_FALSE(plain.fuel());
+  EXPECT_FALSE(plain.setFuel(5));
+}
+
+TEST(RuntimeStore, FunctionsOfAnotherStoreAreRefused) {
+  MainModule m;
+  kiln::Store a, b;
+  kiln::Instance* inst = a.instantiate(m.desc, {});
+  ASSERT_TRUE(inst);
+  kiln_val args[2] = {};
+  std::optional<kiln::Trap> trap = b.call(exportFunc(*inst, "add"), args);
+  ASSERT_TRUE(trap);
+  EXPECT_EQ(trap->code, KILN_TRAP_NONE);
+  EXPECT_NE(trap->error.find("does not belong to this store"), std::string::npos) << trap->error;
+  EXPECT_EQ(trap->report(), "kiln: error: " + trap->error + "\n");
+}
+
+// Problem 7: the runtime is a library. An embedder that handles SIGSEGV
+// itself turns the runtime's handlers off and forwards faults to it.
+TEST(RuntimeSignalsDeathTest, EmbedderOwnedFaultHandler) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        kiln::setFaultHandlersEnabled(false);
+        struct sigaction action {};
+        action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        action.sa_sigaction = [](int sig, siginfo_t* info, void* context) {
+          if (!kiln::handleWasmFault(sig, info, context)) _exit(42);  // not wasm's: the embedder's own
+        };
+        sigaction(SIGSEGV, &action, nullptr);
+        MainModule m;
+        kiln::Store store;
+        kiln::Instance* inst = store.instantiate(m.desc, {});
+        if (!inst || trapCode(call(*inst, "far_load", {})) != KILN_TRAP_MEMORY_OUT_OF_BOUNDS) _exit(1);
+        struct sigaction now {};
+        sigaction(SIGSEGV, nullptr, &now);
+        if (now.sa_sigaction != action.sa_sigaction) _exit(2);  // the runtime replaced it
+        volatile int* null = nullptr;
+        *null = 1;  // a host fault
+        _exit(3);
+      },
+      ::testing::ExitedWithCode(42), "");
+}
+
+TEST(RuntimeLibrary, ExitGuestOutsideACallReturns) {
+  kiln::exitGuest(3);  // a host function called directly: nothing to unwind
+  SUCCEED();
+}
