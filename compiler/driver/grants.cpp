@@ -18,6 +18,10 @@ bool writeGrantsObject(const Options& options, const std::string& path) {
   g.env = options.env;
   g.inheritEnv = !options.noInheritEnv;
   g.allowNet = options.allowNet;
+  if (options.timeout) g.timeoutNs = static_cast<uint64_t>(options.timeout->count());
+  g.fuel = options.fuel;
+  if (options.maxMemoryBytes != StoreLimits::kUnlimited) g.maxMemoryBytes = options.maxMemoryBytes;
+  if (options.maxStackBytes) g.maxStackBytes = options.maxStackBytes;
   if (g.empty()) return false;
   const std::string data = grants::encode(g);
 

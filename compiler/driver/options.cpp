@@ -54,6 +54,8 @@ runs it can change them through its environment:
   environment wins over a baked --env of the same name.
 The program gets the environment of the process that runs it (without the KILN_
 variables above) plus the baked --env variables; --no-inherit-env: only those.
+Limits (--timeout, --fuel, --max-memory, --max-stack) are baked in for good: the
+environment cannot change them.
 Example: kiln build app.wasm -o app --dir ./data::/data --env MODE=fast && ./app hello)";
 
 // --env, --dir, --dir-ro: what the guest may reach (`run` and `build`).
@@ -113,7 +115,8 @@ void addLimitFlags(CLI::App* command, std::string* timeout, std::string* fuel, s
                    std::string* maxStack) {
   command
       ->add_option("--timeout", *timeout,
-                   "Stop the program after this long (e.g. 2s, 500ms, 1m): it traps \"interrupted\" (status 134)")
+                   "Stop the program after this long (e.g. 2s, 500ms, 1m): it traps \"interrupted\" (status 134); "
+                   "the start function and WASI calls that block count too")
       ->option_text("DURATION");
   command
       ->add_option("--fuel", *fuel,
@@ -297,6 +300,8 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   addAllowNetFlag(build, options);
   build->add_flag("--no-inherit-env", options->noInheritEnv,
                   "The program gets only the --env variables, not the environment it is started with");
+  std::string timeout, fuel, maxMemory, maxStack;
+  addLimitFlags(build, &timeout, &fuel, &maxMemory, &maxStack);
   addCodegenFlags(build, options, &boundsChecks, &epochChecks);
   build->footer(kBuildFooter);
 
@@ -315,7 +320,6 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
                   "decimal, nan or inf) and print each result on its own line")
       ->option_text("NAME");
   run->add_flag("--no-cache", options->noCache, "Do not read or write the compiled-module cache");
-  std::string timeout, fuel, maxMemory, maxStack;
   addLimitFlags(run, &timeout, &fuel, &maxMemory, &maxStack);
   addCodegenFlags(run, options, &boundsChecks, &epochChecks);
   run->footer(
@@ -452,10 +456,11 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   }
   options->codegen.explicitBoundsChecks = boundsChecks == "explicit";
   options->codegen.epochChecks = epochChecks == "on";
-  if (run->parsed()) {
+  if (run->parsed() || build->parsed()) {
+    const std::string command = run->parsed() ? "run" : "build";
     std::string error;
     auto usage = [&](const char* flag) {
-      printError(std::string(flag) + ": " + error + " (run 'kiln run --help')");
+      printError(std::string(flag) + ": " + error + " (run 'kiln " + command + " --help')");
       return kExitUsage;
     };
     if (!timeout.empty()) {

@@ -105,6 +105,12 @@ int main(int argc, char** argv) {
   }
   kiln::RunOptions run;
   run.allowNet = std::move(grants.allowNet);
+  // Limits baked in with kiln build --timeout, --fuel, --max-memory,
+  // --max-stack (the environment cannot change these).
+  if (grants.timeoutNs) run.timeout = std::chrono::nanoseconds(*grants.timeoutNs);
+  run.store.fuel = grants.fuel;
+  if (grants.maxMemoryBytes) run.store.limits.maxMemoryBytes = *grants.maxMemoryBytes;
+  if (grants.maxStackBytes) run.store.limits.maxStackBytes = *grants.maxStackBytes;
 
   kiln::WasiOptions options;
   options.args.assign(argv, argv + argc);

@@ -1,5 +1,6 @@
-// The capabilities `kiln build` bakes into an executable (--dir, --dir-ro,
-// --env, --no-inherit-env) and how they are stored: the driver encodes them
+// The capabilities and limits `kiln build` bakes into an executable (--dir,
+// --dir-ro, --env, --no-inherit-env, --allow-net; --timeout, --fuel,
+// --max-memory, --max-stack) and how they are stored: the driver encodes them
 // into the data symbol kiln_default_grants of a small extra object it links
 // in; the executable's main (exe_main.cpp) decodes them. Header-only, so
 // that both sides share one definition of the format:
@@ -11,11 +12,17 @@
 //     'e' KEY=VALUE \0              an environment variable
 //     'n'                           do not pass the process's environment on
 //     'a' HOST:PORT \0              a network allowance (--allow-net, Dagger http://)
-//   then '\0'.
+//     't' NANOSECONDS \0            --timeout
+//     'f' UNITS \0                  --fuel
+//     'm' BYTES \0                  --max-memory
+//     's' BYTES \0                  --max-stack
+//   then '\0'. Numbers are decimal.
 //
 // Paths and environment entries cannot hold NUL bytes, so NUL separates.
 #pragma once
 
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -33,7 +40,11 @@ struct Grants {
   std::vector<std::string> env;  // KEY=VALUE
   bool inheritEnv = true;
   std::vector<std::string> allowNet;  // HOST:PORT
-  bool empty() const { return dirs.empty() && env.empty() && inheritEnv && allowNet.empty(); }
+  std::optional<uint64_t> timeoutNs, fuel, maxMemoryBytes, maxStackBytes;
+  bool empty() const {
+    return dirs.empty() && env.empty() && inheritEnv && allowNet.empty() && !timeoutNs && !fuel &&
+           !maxMemoryBytes && !maxStackBytes;
+  }
 };
 
 // The bytes to store (including the final NUL).
@@ -55,6 +66,13 @@ inline std::string encode(const Grants& grants) {
   for (const std::string& entry : grants.allowNet) {
     out += 'a';
     out += entry;
+    out += '\0';
+  }
+  for (auto [kind, value] : {std::pair{'t', grants.timeoutNs}, std::pair{'f', grants.fuel},
+                             std::pair{'m', grants.maxMemoryBytes}, std::pair{'s', grants.maxStackBytes}}) {
+    if (!value) continue;
+    out += kind;
+    out += std::to_string(*value);
     out += '\0';
   }
   out += '\0';
@@ -86,6 +104,15 @@ inline std::optional<Grants> decode(const char* data) {
       grants.inheritEnv = false;
     } else if (kind == 'a') {
       grants.allowNet.push_back(next());
+    } else if (kind == 't' || kind == 'f' || kind == 'm' || kind == 's') {
+      std::string text = next();
+      char* end = nullptr;
+      uint64_t value = std::strtoull(text.c_str(), &end, 10);
+      if (text.empty() || *end) return std::nullopt;
+      (kind == 't'   ? grants.timeoutNs
+       : kind == 'f' ? grants.fuel
+       : kind == 'm' ? grants.maxMemoryBytes
+                     : grants.maxStackBytes) = value;
     } else {
       return std::nullopt;
     }

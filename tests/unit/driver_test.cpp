@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "driver/options.h"
+#include "../../runtime/main/grants.h"
 #include "driver/value_format.h"
 #include "gtest/gtest.h"
 
@@ -269,4 +270,29 @@ TEST(DriverOptions, RunLimits) {
   EXPECT_EQ(parse({"run", "--timeout", "2s", "--epoch-checks=off", "app.wasm"}, &bad), 2);
   EXPECT_EQ(parse({"run", "--max-memory", "lots", "app.wasm"}, &bad), 2);
   EXPECT_EQ(parse({"compile", "--epoch-checks=maybe", "app.wasm"}, &bad), 2);
+}
+
+// Limits baked into executables by kiln build (runtime/main/grants.h).
+TEST(DriverGrants, LimitsRoundTrip) {
+  kiln::grants::Grants g;
+  EXPECT_TRUE(g.empty());
+  g.timeoutNs = 2'000'000'000;
+  g.fuel = 1000;
+  g.maxMemoryBytes = 64ull << 20;
+  g.maxStackBytes = 512 * 1024;
+  EXPECT_FALSE(g.empty());
+  std::optional<kiln::grants::Grants> back = kiln::grants::decode(kiln::grants::encode(g).c_str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->timeoutNs, g.timeoutNs);
+  EXPECT_EQ(back->fuel, g.fuel);
+  EXPECT_EQ(back->maxMemoryBytes, g.maxMemoryBytes);
+  EXPECT_EQ(back->maxStackBytes, g.maxStackBytes);
+  EXPECT_TRUE(back->inheritEnv);
+  EXPECT_FALSE(kiln::grants::decode(std::string("KILNGRANTS1\nt12x\0", 17).c_str()));
+  EXPECT_FALSE(kiln::grants::decode(std::string("KILNGRANTS1\nm\0", 15).c_str()));
+
+  Options o;
+  EXPECT_EQ(parse({"build", "--timeout", "1s", "--max-memory", "1M", "app.wasm"}, &o), std::nullopt);
+  EXPECT_EQ(o.timeout, std::optional<std::chrono::nanoseconds>(std::chrono::seconds(1)));
+  EXPECT_EQ(o.maxMemoryBytes, 1ull << 20);
 }
