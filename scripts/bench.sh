@@ -13,7 +13,8 @@
 #   --quick           small work sizes, 1 repetition, parallel builds
 #   --reps N          repetitions per engine and benchmark (default 5; quick: 1)
 #   --engines LIST    comma-separated subset of: native,kiln,kiln-explicit,
-#                     kiln-cpu-native,node,node-noliftoff,wasm2c,wasm2c-explicit
+#                     kiln-cpu-native,kiln-no-epoch,kiln-fuel,node,node-noliftoff,
+#                     wasm2c,wasm2c-explicit
 #                     (native is always run)
 #   --jobs N          parallel builds (default 1, so compile times are clean; quick: nproc)
 #   --strict          also fail when an engine cannot compile a benchmark
@@ -33,7 +34,7 @@ bench_dir="$repo/bench"
 programs="$bench_dir/programs"
 results="${BENCH_RESULTS:-$bench_dir/results}"   # BENCH_RESULTS: another place for the report and builds
 build="$results/build"
-all_engines=(native kiln kiln-explicit kiln-cpu-native node node-noliftoff wasm2c wasm2c-explicit)
+all_engines=(native kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel node node-noliftoff wasm2c wasm2c-explicit)
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 note() { printf 'bench: %s\n' "$*" >&2; }
@@ -96,7 +97,8 @@ elif command -v kiln >/dev/null 2>&1; then
 else
   kiln="$repo/build/compiler/kiln"
 fi
-if has_engine kiln || has_engine kiln-explicit || has_engine kiln-cpu-native; then
+if has_engine kiln || has_engine kiln-explicit || has_engine kiln-cpu-native || has_engine kiln-no-epoch ||
+  has_engine kiln-fuel; then
   [ -x "$kiln" ] || die "no Kiln at $kiln: build it (scripts/setup.sh), or set KILN"
 fi
 note "kiln: $kiln"
@@ -105,7 +107,7 @@ note "kiln: $kiln"
 # Every build step appends one line to $build/status/BENCH.ENGINE:
 #   bench <TAB> engine <TAB> ok|fail|crash|skip <TAB> seconds <TAB> bytes <TAB> message
 rm -rf "$build"
-mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,kiln-cpu-native,wasm2c,wasm2c-explicit,wasm2c-rt}
+mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,kiln-cpu-native,kiln-no-epoch,kiln-fuel,wasm2c,wasm2c-explicit,wasm2c-rt}
 rm -f "$results"/{latest.md,latest.json,ratios.tsv,ratios.png}   # never report a previous run's
 
 now() { echo "$EPOCHREALTIME"; }
@@ -166,7 +168,7 @@ build_one() { # BENCH SOURCE
     "$cc" -O2 -I"$programs" "$src" -lm -o "$build/native/$b" || true
   if ! step "$b" wasm "$wasm" -- \
     "$cc" --target=wasm32-wasi -O2 -mbulk-memory "${simd[@]}" -I"$programs" "$src" -o "$wasm"; then
-    for e in kiln kiln-explicit kiln-cpu-native wasm2c wasm2c-explicit; do skip "$b" "$e"; done
+    for e in kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel wasm2c wasm2c-explicit; do skip "$b" "$e"; done
     return 0
   fi
   if has_engine kiln; then
@@ -179,6 +181,16 @@ build_one() { # BENCH SOURCE
   if has_engine kiln-cpu-native; then
     step "$b" kiln-cpu-native "$build/kiln-cpu-native/$b" -- \
       "$kiln" build --cpu=native "$wasm" -o "$build/kiln-cpu-native/$b" || true
+  fi
+  # What interruption and metering cost: epoch checks off; fuel metering on
+  # (with more fuel than any run uses).
+  if has_engine kiln-no-epoch; then
+    step "$b" kiln-no-epoch "$build/kiln-no-epoch/$b" -- \
+      "$kiln" build --epoch-checks=off "$wasm" -o "$build/kiln-no-epoch/$b" || true
+  fi
+  if has_engine kiln-fuel; then
+    step "$b" kiln-fuel "$build/kiln-fuel/$b" -- \
+      "$kiln" build --fuel 9223372036854775807 "$wasm" -o "$build/kiln-fuel/$b" || true
   fi
   local mode
   for mode in wasm2c wasm2c-explicit; do

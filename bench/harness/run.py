@@ -25,19 +25,23 @@ import tempfile
 import threading
 import time
 
-ENGINES = ["native", "kiln", "kiln-explicit", "kiln-cpu-native", "node", "node-noliftoff", "wasm2c", "wasm2c-explicit"]
+ENGINES = ["native", "kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "node", "node-noliftoff",
+           "wasm2c", "wasm2c-explicit"]
 DESCRIPTIONS = {
     "native": "the C source compiled by clang-19 -O2 for x86-64 (the reference)",
     "kiln": "`kiln build` executable, guard-page bounds checks (default)",
     "kiln-explicit": "`kiln build --bounds-checks=explicit` executable",
     "kiln-cpu-native": "`kiln build --cpu=native` executable: code for this machine's CPU, not the portable x86-64-v2",
+    "kiln-no-epoch": "`kiln build --epoch-checks=off` executable: without the interruption checks (what they cost)",
+    "kiln-fuel": "`kiln build --fuel N` executable (N = 2^63-1): with fuel metering (what it costs)",
     "node": "Node's V8 through node:wasi, default tiering (Liftoff, then TurboFan)",
     "node-noliftoff": "Node's V8 with `--no-liftoff` (TurboFan only)",
     "wasm2c": "wabt's wasm2c, then clang-19 -O2; guard pages (wasm2c's default on x86-64)",
     "wasm2c-explicit": "wasm2c, then clang-19 -O2 with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0 (explicit checks)",
 }
-COMPILED = ["kiln", "kiln-explicit", "kiln-cpu-native", "wasm2c", "wasm2c-explicit"]  # engines with a build step of their own
-KILN_ENGINES = {"kiln", "kiln-explicit", "kiln-cpu-native"}
+COMPILED = ["kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "wasm2c",
+            "wasm2c-explicit"]  # engines with a build step of their own
+KILN_ENGINES = {"kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel"}
 STARTUP_RUNS = {"full": 51, "quick": 3}
 TIMEOUT = {"full": 600.0, "quick": 120.0}
 
