@@ -1,23 +1,18 @@
-// The process-wide epoch and its timer (see rt_epoch.h).
-#include <atomic>
-#include <cstdint>
+// The epoch clock and its timer (see rt_epoch.h).
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <map>
 #include <mutex>
-#include <queue>
 #include <thread>
-#include <vector>
 
 #include "rt_epoch.h"
+#include "rt_store.h"
 
 namespace kiln::rt {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Read by compiled code through kiln_limits::epoch, as a plain uint64_t
-// with relaxed atomic loads; written here only through atomic_ref.
-alignas(64) uint64_t gEpoch = 0;
 
 const Clock::time_point& origin() {
   static const Clock::time_point start = Clock::now() - std::chrono::milliseconds(1);
@@ -26,7 +21,7 @@ const Clock::time_point& origin() {
 
 class Timer {
  public:
-  void arm(uint64_t deadline) {
+  void arm(StoreShared* store, uint64_t at) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!started_) {
       // A library thread that lives as long as the process; it holds no
@@ -34,12 +29,24 @@ class Timer {
       std::thread([this] { run(); }).detach();
       started_ = true;
     }
-    bool earliest = due_.empty() || deadline < due_.top();
-    due_.push(deadline);
-    if (earliest) wake_.notify_one();
+    eraseLocked(store);
+    store->timerEntry = due_.emplace(at, store);
+    store->timerArmed = true;
+    if (store->timerEntry == due_.begin()) wake_.notify_one();
+  }
+
+  void disarm(StoreShared* store) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    eraseLocked(store);
   }
 
  private:
+  void eraseLocked(StoreShared* store) {
+    if (!store->timerArmed) return;
+    due_.erase(store->timerEntry);
+    store->timerArmed = false;
+  }
+
   [[noreturn]] void run() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
@@ -47,27 +54,22 @@ class Timer {
         wake_.wait(lock);
         continue;
       }
-      uint64_t next = due_.top();
-      uint64_t now = epochClockNow();
-      if (now < next) {
+      uint64_t next = due_.begin()->first;
+      if (epochClockNow() < next) {
         wake_.wait_until(lock, origin() + std::chrono::milliseconds(next));
         continue;
       }
-      publish(now);
-      while (!due_.empty() && due_.top() <= now) due_.pop();
-    }
-  }
-
-  static void publish(uint64_t now) {
-    std::atomic_ref<uint64_t> epoch(gEpoch);
-    uint64_t seen = epoch.load(std::memory_order_relaxed);
-    while (seen < now && !epoch.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+      // The store cannot go meanwhile: its destructor disarms under mutex_.
+      auto [at, store] = *due_.begin();
+      due_.erase(due_.begin());
+      store->timerArmed = false;
+      store->deadlineReached(at);
     }
   }
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> due_;
+  std::multimap<uint64_t, StoreShared*> due_;
   bool started_ = false;
 };
 
@@ -77,8 +79,6 @@ Timer& timer() {
 }
 
 }  // namespace
-
-const uint64_t* epochCounter() { return &gEpoch; }
 
 uint64_t epochClockNow() {
   return static_cast<uint64_t>(
@@ -94,6 +94,7 @@ uint64_t epochClockAt(int64_t steadyNanoseconds) {
   return ms < 1 ? 1 : ms;
 }
 
-void armEpochDeadline(uint64_t deadline) { timer().arm(deadline); }
+void armEpochTimer(StoreShared* store, uint64_t at) { timer().arm(store, at); }
+void disarmEpochTimer(StoreShared* store) { timer().disarm(store); }
 
 }  // namespace kiln::rt

@@ -1,27 +1,27 @@
-// The process-wide epoch that compiled code compares with each store's
-// deadline (kiln_limits::epoch, ::epoch_deadline).
+// The epoch: the runtime's clock for deadlines, and the timer thread that
+// stops a store when its deadline falls due.
 //
-// The epoch counts milliseconds of a monotonic clock since the runtime
-// started, but it is only published when some deadline falls due: a timer
-// thread (started on first use) sleeps until the earliest armed deadline,
-// then stores the current time in the counter. Compiled code reads a stale
-// value in between, which is all it needs: the value crosses a deadline no
-// later than the timer wakes for it. No deadline armed: no thread wakes.
+// The clock counts milliseconds of a monotonic clock since the runtime
+// started. The timer thread (started on first use) sleeps until the earliest
+// armed deadline, then sets the interrupt word of every store whose deadline
+// has come (kiln_limits::interrupt), which compiled code tests at loop
+// headers and before calls. With no deadline armed, nothing wakes.
 #pragma once
 
 #include <cstdint>
 
 namespace kiln::rt {
 
-// The counter's address, for kiln_limits::epoch. Read it atomically.
-const uint64_t* epochCounter();
-// The clock the epoch follows, in milliseconds; always at least 1 (so that
-// a deadline of 0 has always passed: that is how interrupts work).
+struct StoreShared;
+
+// The clock, in milliseconds; always at least 1.
 uint64_t epochClockNow();
-// Converts a steady_clock time to this clock, rounding up.
+// Converts a steady_clock time (nanoseconds since its epoch) to this clock,
+// rounding up.
 uint64_t epochClockAt(int64_t steadyNanoseconds);
-// Makes sure the counter reaches `deadline` (a value of epochClockNow's
-// clock) soon after that time comes.
-void armEpochDeadline(uint64_t deadline);
+// Arms `store`'s deadline `at` (replacing any it had): at that time the timer
+// calls store->deadlineReached(at). Disarm before the store goes.
+void armEpochTimer(StoreShared* store, uint64_t at);
+void disarmEpochTimer(StoreShared* store);
 
 }  // namespace kiln::rt

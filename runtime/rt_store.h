@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_set>
 #include <vector>
 
@@ -21,17 +23,36 @@ struct InstanceData;
 // What a store and its interrupt handles share: it lives as long as either.
 struct StoreShared {
   kiln_limits limits{};
+  // The deadline on the epoch clock (UINT64_MAX: none) and whether the store
+  // was interrupted; both are read without the lock, and changed, together
+  // with limits.interrupt, under it.
+  std::mutex mutex;
+  std::atomic<uint64_t> deadline{UINT64_MAX};
   std::atomic<bool> interrupted{false};
   // An eventfd that interrupt() signals, made by the first host call that
   // blocks (waitForHost); -1 until then.
   std::atomic<int> wakeFd{-1};
+  // The epoch timer's entry for this store (guarded by the timer's lock).
+  std::multimap<uint64_t, StoreShared*>::iterator timerEntry;
+  bool timerArmed = false;
+
   StoreShared();
   ~StoreShared();
   StoreShared(const StoreShared&) = delete;
   StoreShared& operator=(const StoreShared&) = delete;
+
+  void setDeadline(uint64_t at);  // UINT64_MAX: none
+  void interrupt();
+  // From the epoch timer.
+  void deadlineReached(uint64_t at);
+  // Whether compiled code must stop now (interrupted, or the deadline has
+  // passed on the real clock, even if the timer has not fired yet).
+  bool mustStop() const;
   // Makes wakeFd if there is none yet; -1 when it cannot.
   int ensureWakeFd();
-  uint64_t deadline() const;  // epoch_deadline, read atomically
+
+ private:
+  void setInterruptWord(bool stop);
 };
 
 // Memory and table usage against the store's limits. Only the thread that

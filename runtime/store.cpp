@@ -28,15 +28,54 @@ namespace rt {
 
 StoreShared::StoreShared() {
   limits.stack_limit = UINTPTR_MAX;  // set on entry
-  limits.epoch_deadline = UINT64_MAX;
-  limits.epoch = epochCounter();
   limits.fuel = INT64_MAX;
 }
 
 StoreShared::~StoreShared() {
+  disarmEpochTimer(this);
   int fd = wakeFd.load();
   if (fd >= 0) close(fd);
 }
+
+void StoreShared::setInterruptWord(bool stop) {
+  std::atomic_ref<uint32_t>(limits.interrupt).store(stop ? 1 : 0, std::memory_order_release);
+}
+
+void StoreShared::setDeadline(uint64_t at) {
+  bool future;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    deadline.store(at);
+    future = at == UINT64_MAX || at > epochClockNow();
+    if (!interrupted.load()) setInterruptWord(!future);
+  }
+  // Outside the lock: the timer takes its own lock, then this one.
+  if (at != UINT64_MAX && future)
+    armEpochTimer(this, at);
+  else
+    disarmEpochTimer(this);
+}
+
+void StoreShared::interrupt() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    interrupted.store(true);
+    setInterruptWord(true);
+  }
+  int fd = wakeFd.load();
+  if (fd >= 0) {
+    uint64_t one = 1;
+    ssize_t written = write(fd, &one, sizeof one);
+    (void)written;  // a full counter already wakes the waiter
+  }
+}
+
+void StoreShared::deadlineReached(uint64_t at) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (deadline.load() == at) setInterruptWord(true);
+}
+
+bool StoreShared::mustStop() const { return interrupted.load() || deadline.load() <= epochClockNow(); }
 
 int StoreShared::ensureWakeFd() {
   int fd = wakeFd.load();
@@ -51,10 +90,6 @@ int StoreShared::ensureWakeFd() {
   return made;
 }
 
-uint64_t StoreShared::deadline() const {
-  return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(limits.epoch_deadline)).load(std::memory_order_relaxed);
-}
-
 static long currentThreadId() {
   thread_local long id = syscall(SYS_gettid);
   return id;
@@ -66,14 +101,10 @@ static Trap callError(std::string message) {
   return trap;
 }
 
-static bool pastDeadline(const StoreShared& shared) {
-  return shared.interrupted.load(std::memory_order_acquire) || shared.deadline() <= epochClockNow();
-}
-
 // Milliseconds until the deadline (INT64_MAX: none; 0: passed).
 static int64_t millisecondsLeft(const StoreShared& shared) {
-  if (shared.interrupted.load(std::memory_order_acquire)) return 0;
-  uint64_t deadline = shared.deadline();
+  if (shared.interrupted.load()) return 0;
+  uint64_t deadline = shared.deadline.load();
   if (deadline == UINT64_MAX) return INT64_MAX;
   uint64_t now = epochClockNow();
   return deadline <= now ? 0 : static_cast<int64_t>(std::min<uint64_t>(deadline - now, INT64_MAX));
@@ -81,7 +112,7 @@ static int64_t millisecondsLeft(const StoreShared& shared) {
 
 bool hostShouldStop(kiln_vmctx* vmctx) {
   InstanceData* inst = instanceOf(vmctx);
-  return inst && pastDeadline(*inst->store->shared);
+  return inst && inst->store->shared->mustStop();
 }
 
 WaitStatus waitForHost(kiln_vmctx* vmctx, pollfd* fds, size_t count, int64_t timeoutNs, int* error) {
@@ -93,7 +124,7 @@ WaitStatus waitForHost(kiln_vmctx* vmctx, pollfd* fds, size_t count, int64_t tim
   const uint64_t start = epochClockNow();
   for (;;) {
     // Interrupted after the wake descriptor was made: poll would miss it.
-    if (shared && pastDeadline(*shared)) return WaitStatus::Interrupted;
+    if (shared && shared->mustStop()) return WaitStatus::Interrupted;
     int64_t waitMs = -1;  // poll's "no limit"
     if (timeoutNs >= 0) {
       uint64_t elapsed = epochClockNow() - start;
@@ -115,7 +146,7 @@ WaitStatus waitForHost(kiln_vmctx* vmctx, pollfd* fds, size_t count, int64_t tim
       for (size_t i = 0; i < count; ++i) fds[i].revents = all[i].revents;
       return WaitStatus::Ready;
     }
-    if (shared && pastDeadline(*shared)) return WaitStatus::Interrupted;
+    if (shared && shared->mustStop()) return WaitStatus::Interrupted;
     if (timeoutNs >= 0 && epochClockNow() - start >= static_cast<uint64_t>((timeoutNs + 999'999) / 1'000'000))
       return WaitStatus::TimedOut;
   }
@@ -126,15 +157,7 @@ WaitStatus waitForHost(kiln_vmctx* vmctx, pollfd* fds, size_t count, int64_t tim
 // ---- InterruptHandle --------------------------------------------------------
 
 void InterruptHandle::interrupt() const {
-  if (!shared_) return;
-  shared_->interrupted.store(true, std::memory_order_seq_cst);
-  std::atomic_ref<uint64_t>(shared_->limits.epoch_deadline).store(0, std::memory_order_seq_cst);
-  int fd = shared_->wakeFd.load(std::memory_order_seq_cst);
-  if (fd >= 0) {
-    uint64_t one = 1;
-    ssize_t written = write(fd, &one, sizeof one);
-    (void)written;  // a full counter already wakes the waiter
-  }
+  if (shared_) shared_->interrupt();
 }
 
 // ---- Store -------------------------------------------------------------------
@@ -179,7 +202,7 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
     return rt::callError("the store is in use on another thread (a store runs on one thread at a time)");
 
   rt::StoreShared& shared = *store.shared;
-  if (rt::pastDeadline(shared)) {
+  if (shared.mustStop()) {
     if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
     Trap trap;
     trap.code = KILN_TRAP_INTERRUPTED;
@@ -251,26 +274,15 @@ Extern Store::global(uint8_t type, bool isMutable, kiln_val value) {
 }
 
 void Store::setDeadline(std::chrono::steady_clock::time_point deadline) {
-  uint64_t at = rt::epochClockAt(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count());
-  rt::StoreShared& shared = *impl_->shared;
-  std::atomic_ref<uint64_t> word(shared.limits.epoch_deadline);
-  word.store(at, std::memory_order_seq_cst);
-  // An interrupt that raced with this store wins.
-  if (shared.interrupted.load(std::memory_order_seq_cst)) word.store(0, std::memory_order_seq_cst);
-  rt::armEpochDeadline(at);
+  impl_->shared->setDeadline(rt::epochClockAt(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count()));
 }
 
-void Store::clearDeadline() {
-  rt::StoreShared& shared = *impl_->shared;
-  std::atomic_ref<uint64_t> word(shared.limits.epoch_deadline);
-  word.store(UINT64_MAX, std::memory_order_seq_cst);
-  if (shared.interrupted.load(std::memory_order_seq_cst)) word.store(0, std::memory_order_seq_cst);
-}
+void Store::clearDeadline() { impl_->shared->setDeadline(UINT64_MAX); }
 
 InterruptHandle Store::interruptHandle() const { return InterruptHandle(impl_->shared); }
 
-bool Store::interrupted() const { return rt::pastDeadline(*impl_->shared); }
+bool Store::interrupted() const { return impl_->shared->mustStop(); }
 
 std::optional<uint64_t> Store::fuel() const {
   if (!impl_->config.fuel) return std::nullopt;

@@ -129,25 +129,19 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
   llvm::LLVMContext& ctx = fn.getContext();
   llvm::Type* ptrTy = llvm::PointerType::get(ctx, 0);
   llvm::Type* i8Ty = llvm::Type::getInt8Ty(ctx);
-  llvm::Type* i64Ty = llvm::Type::getInt64Ty(ctx);
+  llvm::Type* i32Ty = llvm::Type::getInt32Ty(ctx);
   llvm::Value* vmctx = fn.getArg(0);
   llvm::MDNode* invariant = llvm::MDNode::get(ctx, {});
   llvm::MDNode* unlikely = llvm::MDBuilder(ctx).createBranchWeights(1, 1u << 20);
 
-  // The limits block and the epoch counter's address never change: load
-  // them once, at entry.
+  // The limits block never moves: find it once, at entry.
   llvm::IRBuilder<> b(ctx);
   b.SetInsertPoint(&*fn.getEntryBlock().getFirstInsertionPt());
-  auto fieldAddress = [&](llvm::Value* base, uint32_t offset) {
-    return b.CreateConstInBoundsGEP1_64(i8Ty, base, offset);
-  };
-  llvm::LoadInst* limits = b.CreateAlignedLoad(ptrTy, fieldAddress(vmctx, vmctx_offset::limits), llvm::Align(8),
-                                               "limits");
+  llvm::LoadInst* limits = b.CreateAlignedLoad(
+      ptrTy, b.CreateConstInBoundsGEP1_64(i8Ty, vmctx, vmctx_offset::limits), llvm::Align(8), "limits");
   limits->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
-  llvm::LoadInst* epochPtr =
-      b.CreateAlignedLoad(ptrTy, fieldAddress(limits, struct_offset::limitsEpoch), llvm::Align(8), "epoch_ptr");
-  epochPtr->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
-  llvm::Value* deadlinePtr = fieldAddress(limits, struct_offset::limitsEpochDeadline);
+  llvm::Value* interruptPtr =
+      b.CreateConstInBoundsGEP1_64(i8Ty, limits, struct_offset::limitsInterrupt, "interrupt_ptr");
 
   // One cold block traps for every check of the function made for the same
   // wasm function.
@@ -168,13 +162,11 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
     llvm::BasicBlock* rest = block->splitBasicBlock(before, block->getName() + ".epoch_ok");
     block->getTerminator()->eraseFromParent();
     b.SetInsertPoint(block);
-    // Relaxed atomic loads: another thread may write both at any time, and
-    // a plain load could be hoisted out of the loop it guards.
-    llvm::LoadInst* epoch = b.CreateAlignedLoad(i64Ty, epochPtr, llvm::Align(8), "epoch");
-    epoch->setAtomic(llvm::AtomicOrdering::Monotonic);
-    llvm::LoadInst* deadline = b.CreateAlignedLoad(i64Ty, deadlinePtr, llvm::Align(8), "deadline");
-    deadline->setAtomic(llvm::AtomicOrdering::Monotonic);
-    b.CreateCondBr(b.CreateICmpUGE(epoch, deadline), trapFor(origin), rest, unlikely);
+    // A relaxed atomic load: another thread may set the word at any time,
+    // and a plain load could be hoisted out of the loop it guards.
+    llvm::LoadInst* interrupt = b.CreateAlignedLoad(i32Ty, interruptPtr, llvm::Align(4), "interrupt");
+    interrupt->setAtomic(llvm::AtomicOrdering::Monotonic);
+    b.CreateCondBr(b.CreateICmpNE(interrupt, b.getInt32(0)), trapFor(origin), rest, unlikely);
   }
   return llvm::PreservedAnalyses::none();
 }

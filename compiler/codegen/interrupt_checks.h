@@ -1,6 +1,7 @@
-// Epoch checks (KILN_FLAG_EPOCH_CHECKS): compiled code compares the process
-// epoch with its store's deadline and traps (interrupted) once the deadline
-// has passed, so that a runaway guest can be stopped from another thread.
+// Epoch checks (KILN_FLAG_EPOCH_CHECKS): compiled code tests its store's
+// interrupt word, which the runtime sets when the store's deadline passes on
+// the epoch clock or another thread interrupts it, and traps (interrupted),
+// so that a runaway guest can be stopped.
 //
 // The checks are inserted after LLVM's optimisation pipeline, into the code
 // as it will be emitted: at the target of every back edge of the final

@@ -36,8 +36,7 @@ constexpr uint32_t tableElements = offsetof(kiln_table, elements);
 constexpr uint32_t tableSize = offsetof(kiln_table, size);
 constexpr uint32_t memorySize = offsetof(kiln_memory, size);
 constexpr uint32_t limitsStackLimit = offsetof(kiln_limits, stack_limit);
-constexpr uint32_t limitsEpochDeadline = offsetof(kiln_limits, epoch_deadline);
-constexpr uint32_t limitsEpoch = offsetof(kiln_limits, epoch);
+constexpr uint32_t limitsInterrupt = offsetof(kiln_limits, interrupt);
 constexpr uint32_t limitsFuel = offsetof(kiln_limits, fuel);
 }  // namespace struct_offset
 

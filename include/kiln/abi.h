@@ -135,24 +135,23 @@ typedef struct kiln_memory {
 
 /* The runtime limits of a store: one block per store, shared by every
  * instance in it and reached through kiln_vmctx.limits. Only the thread
- * running the store's code reads and writes it, except epoch_deadline,
- * which any thread may set to 0 (an interrupt) and which compiled code
- * therefore reads with an atomic (relaxed) load, like *epoch. */
+ * running the store's code reads and writes it, except `interrupt`, which
+ * the runtime's timer thread and interrupt handles set from other threads,
+ * and which compiled code therefore reads with a relaxed atomic load. */
 typedef struct kiln_limits {
   /* A frame address below this traps (stack overflow). Set by the runtime
    * on every entry into wasm from the entering thread's stack and the
    * store's stack budget, and restored on exit. */
   uintptr_t stack_limit;
-  /* Compiled code traps (interrupted) at a loop header or before a call
-   * once *epoch >= epoch_deadline (KILN_FLAG_EPOCH_CHECKS). UINT64_MAX:
-   * no deadline; 0: interrupted. */
-  uint64_t epoch_deadline;
-  /* The process-wide epoch counter (milliseconds of the runtime's clock,
-   * published by its timer when a deadline falls due). */
-  const uint64_t* epoch;
+  /* Non-zero: the store's deadline has passed or it was interrupted.
+   * Compiled code (KILN_FLAG_EPOCH_CHECKS) tests it at loop headers and
+   * before calls and traps (interrupted): one load, a compare and a
+   * branch. */
+  uint32_t interrupt;
+  uint32_t reserved;
   /* Fuel left. Metered code (KILN_FLAG_FUEL) subtracts the cost of each
-   * block of wasm instructions before running it and traps (out of fuel)
-   * when the result is negative. */
+   * straight-line run of wasm instructions before running it and traps (out
+   * of fuel) when the result is negative. */
   int64_t fuel;
 } kiln_limits;
 
@@ -303,7 +302,7 @@ typedef struct kiln_data_desc {
  * with a flag it does not know, and a store refuses a module that lacks a
  * flag it needs (fuel, interruption). */
 #define KILN_FLAG_EXPLICIT_BOUNDS_CHECKS 0x01u /* every access checked against memory->size */
-#define KILN_FLAG_EPOCH_CHECKS 0x02u    /* loop headers and calls check limits->epoch_deadline */
+#define KILN_FLAG_EPOCH_CHECKS 0x02u    /* loop headers and calls check limits->interrupt */
 #define KILN_FLAG_FUEL 0x04u            /* blocks subtract their cost from limits->fuel */
 #define KILN_FLAG_MEMORY_PAGE_CAP 0x08u /* relies on memories of at most KILN_MAX_MEMORY_PAGES */
 #define KILN_FLAG_STACK_CHECKS 0x10u    /* the stack contract above (limit checks, probes, margin) */

@@ -19,9 +19,8 @@ static_assert(offsetof(kiln_vmctx, type_ids) == 40);
 static_assert(offsetof(kiln_vmctx, instance) == 48);
 static_assert(offsetof(kiln_vmctx, host) == 56);
 static_assert(offsetof(kiln_limits, stack_limit) == 0);
-static_assert(offsetof(kiln_limits, epoch_deadline) == 8);
-static_assert(offsetof(kiln_limits, epoch) == 16);
-static_assert(offsetof(kiln_limits, fuel) == 24);
+static_assert(offsetof(kiln_limits, interrupt) == 8);
+static_assert(offsetof(kiln_limits, fuel) == 16);
 static_assert(offsetof(kiln_func, code) == 0);
 static_assert(offsetof(kiln_func, vmctx) == 8);
 static_assert(offsetof(kiln_func, type_id) == 16);
@@ -47,11 +46,10 @@ TEST(AbiLayout, VmctxHeader) {
 }
 
 TEST(AbiLayout, LimitsBlock) {
-  EXPECT_EQ(sizeof(kiln_limits), 32u);
+  EXPECT_EQ(sizeof(kiln_limits), 24u);
   EXPECT_EQ(offsetof(kiln_limits, stack_limit), 0u);
-  EXPECT_EQ(offsetof(kiln_limits, epoch_deadline), 8u);
-  EXPECT_EQ(offsetof(kiln_limits, epoch), 16u);
-  EXPECT_EQ(offsetof(kiln_limits, fuel), 24u);
+  EXPECT_EQ(offsetof(kiln_limits, interrupt), 8u);
+  EXPECT_EQ(offsetof(kiln_limits, fuel), 16u);
 }
 
 TEST(AbiLayout, Values) {

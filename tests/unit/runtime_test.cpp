@@ -1807,17 +1807,25 @@ TEST(RuntimeStore, InterruptsAndDeadlines) {
   // A deadline in the past: the call traps before it starts.
   store.setDeadline(std::chrono::steady_clock::now() - std::chrono::seconds(1));
   EXPECT_TRUE(store.interrupted());
+  EXPECT_NE(inst->vmctx()->limits->interrupt, 0u);
   EXPECT_EQ(trapCode(call(*inst, "add", {1, 2})), KILN_TRAP_INTERRUPTED);
   store.clearDeadline();
   EXPECT_FALSE(store.interrupted());
+  EXPECT_EQ(inst->vmctx()->limits->interrupt, 0u);
   EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
   store.setTimeout(std::chrono::hours(1));
   EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
+  // The timer raises the interrupt word when a deadline falls due.
+  store.setTimeout(std::chrono::milliseconds(20));
+  for (int i = 0; i < 5000 && inst->vmctx()->limits->interrupt == 0; ++i) usleep(1000);
+  EXPECT_NE(inst->vmctx()->limits->interrupt, 0u);
+  EXPECT_EQ(trapCode(call(*inst, "add", {1, 2})), KILN_TRAP_INTERRUPTED);
+  store.clearDeadline();
   // An interrupt from another thread sticks, even against a new deadline.
   kiln::InterruptHandle handle = store.interruptHandle();
   std::thread([handle] { handle.interrupt(); }).join();
   EXPECT_TRUE(store.interrupted());
-  EXPECT_EQ(inst->vmctx()->limits->epoch_deadline, 0u);
+  EXPECT_NE(inst->vmctx()->limits->interrupt, 0u);
   store.setTimeout(std::chrono::hours(1));
   EXPECT_EQ(trapCode(call(*inst, "add", {1, 2})), KILN_TRAP_INTERRUPTED);
   // A handle outlives its store.
