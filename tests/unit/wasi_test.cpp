@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -487,6 +489,80 @@ TEST(IoCore, WriteToClosedPipeIsEpipe) {
   const uint8_t data[] = {'x'};
   EXPECT_EQ(out->write(data).error, EPIPE);
   ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+// In a child process with SIGPIPE's default action in place (which kills
+// the process) and the signal unblocked: writes to a closed pipe and a
+// closed socket fail with EPIPE, through the I/O core's stream with and
+// without a Waiter, and leave no SIGPIPE pending and the thread's mask as
+// it was. Then with SIGPIPE blocked and already pending (the embedder's):
+// still EPIPE, and that SIGPIPE is left alone. Exits with a bit mask of
+// what went wrong (0: nothing).
+struct ReadyWaiter final : kiln::io::Waiter {
+  int wait(int, short) override { return 0; }
+};
+
+[[noreturn]] void writeToClosedPipesWithDefaultSigpipe() {
+  int failures = 0;
+  std::signal(SIGPIPE, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  auto sigpipePending = [] {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGPIPE) == 1;
+  };
+  auto sigpipeBlocked = [] {
+    sigset_t mask;
+    sigprocmask(SIG_SETMASK, nullptr, &mask);
+    return sigismember(&mask, SIGPIPE) == 1;
+  };
+  const uint8_t data[] = {'x'};
+  ReadyWaiter ready;
+  for (kiln::io::Waiter* waiter : {static_cast<kiln::io::Waiter*>(nullptr), static_cast<kiln::io::Waiter*>(&ready)}) {
+    int p[2];
+    if (::pipe(p) != 0) std::_Exit(100);
+    ::close(p[0]);
+    std::unique_ptr<kiln::io::Stream> pipeOut = kiln::io::fdStream(p[1], true);
+    if (pipeOut->write(data, waiter).error != EPIPE) failures |= 1;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) std::_Exit(100);
+    ::close(sv[0]);
+    std::unique_ptr<kiln::io::Stream> socketOut = kiln::io::fdStream(sv[1], true);
+    if (socketOut->write(data, waiter).error != EPIPE) failures |= 2;
+    // Not owned (stdio): looked at on every write.
+    if (::pipe(p) != 0) std::_Exit(100);
+    ::close(p[0]);
+    std::unique_ptr<kiln::io::Stream> shared = kiln::io::fdStream(p[1], false);
+    if (shared->write(data, waiter).error != EPIPE) failures |= 4;
+    ::close(p[1]);
+  }
+  if (sigpipePending()) failures |= 8;
+  if (sigpipeBlocked()) failures |= 16;
+
+  // The embedder blocks SIGPIPE and one is pending already.
+  sigset_t pipeOnly;
+  sigemptyset(&pipeOnly);
+  sigaddset(&pipeOnly, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipeOnly, nullptr);
+  ::raise(SIGPIPE);
+  int p[2];
+  if (::pipe(p) != 0) std::_Exit(100);
+  ::close(p[0]);
+  std::unique_ptr<kiln::io::Stream> out = kiln::io::fdStream(p[1], true);
+  if (out->write(data).error != EPIPE) failures |= 32;
+  if (!sigpipePending() || !sigpipeBlocked()) failures |= 64;
+  std::_Exit(failures);
+}
+
+// A library must not let a guest's write to a closed pipe kill its host, nor
+// change SIGPIPE's disposition to prevent that. In a child process, so that
+// this test binary's own disposition does not matter: without the I/O
+// core's protection SIGPIPE kills the child.
+TEST(IoCoreDeathTest, WriteToClosedPipeIsEpipeWithDefaultSigpipe) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(writeToClosedPipesWithDefaultSigpipe(), ::testing::ExitedWithCode(0), "");
 }
 
 void onAlarm(int) {}
