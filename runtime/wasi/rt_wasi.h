@@ -286,10 +286,15 @@ namespace wasi {
 // The address under which WASI binds its state to an instance (hostEnv).
 extern const char kEnvTag;
 
-// The WASI state of the instance that vmctx belongs to. A function bound
-// without it (not through wasiResolver) sees an empty state: no arguments,
-// no environment, stdio open, no preopens.
+// The WASI state of the instance that vmctx belongs to, or nullptr for a
+// function bound without one (not through wasiResolver) or a vmctx of no
+// instance. Such a call reaches nothing: every descriptor is EBADF (stdio
+// too), arguments and environment are empty, and proc_exit only ends the
+// call. There is no fallback state, per thread or otherwise: a guest's
+// descriptors exist only in its own state.
 WasiState* stateOf(kiln_vmctx* vmctx);
+// Its descriptor `fd`, or nullptr (not open, or no state).
+Descriptor* descriptorOf(kiln_vmctx* vmctx, int32_t fd);
 
 // The caller's linear memory, as the host sees it.
 class GuestMemory {

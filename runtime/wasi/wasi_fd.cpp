@@ -136,7 +136,7 @@ int32_t fd_read(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, in
 }
 
 int32_t fd_pread(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int64_t offset, int32_t nreadPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind == Descriptor::Kind::Stream) return kEspipe;
   if (d->kind == Descriptor::Kind::Directory) return kEisdir;
@@ -164,7 +164,7 @@ int32_t fd_pread(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, i
 
 int32_t fd_pwrite(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int64_t offset,
                   int32_t nwrittenPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind == Descriptor::Kind::Stream) return kEspipe;
   if (d->kind == Descriptor::Kind::Directory) return kEisdir;
@@ -200,7 +200,8 @@ int32_t fd_pwrite(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, 
 int32_t fd_close(kiln_vmctx* vmctx, int32_t fd) {
   // Closing drops the guest's descriptor; the I/O object closes the host
   // descriptor if it owns it (stdio's belong to the embedding process).
-  return stateOf(vmctx)->fds.erase(fd) ? kSuccess : kEbadf;
+  WasiState* state = stateOf(vmctx);
+  return state && state->fds.erase(fd) ? kSuccess : kEbadf;
 }
 
 int32_t fd_fdstat_get(kiln_vmctx* vmctx, int32_t fd, int32_t statPtr) {
@@ -353,7 +354,7 @@ int32_t fd_sync(kiln_vmctx* vmctx, int32_t fd) {
 }
 
 int32_t fd_seek(kiln_vmctx* vmctx, int32_t fd, int64_t offset, int32_t whence, int32_t newOffsetPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   refreshSharedStdio(*d);
   // A pipe or terminal cannot seek: ESPIPE, as POSIX says, rather than a
@@ -394,7 +395,7 @@ int32_t fd_seek(kiln_vmctx* vmctx, int32_t fd, int64_t offset, int32_t whence, i
 int32_t fd_tell(kiln_vmctx* vmctx, int32_t fd, int32_t offsetPtr) { return fd_seek(vmctx, fd, 0, 1, offsetPtr); }
 
 int32_t fd_prestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t prestatPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d || !d->preopenName) return kEbadf;
   GuestMemory mem(vmctx);
   if (!mem.valid(u32(prestatPtr), 8)) return kEfault;
@@ -406,7 +407,7 @@ int32_t fd_prestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t prestatPtr) {
 }
 
 int32_t fd_prestat_dir_name(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathLen) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d || !d->preopenName) return kEbadf;
   GuestMemory mem(vmctx);
   if (!mem.valid(u32(path), u32(pathLen))) return kEfault;
@@ -417,7 +418,7 @@ int32_t fd_prestat_dir_name(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t
 }
 
 int32_t fd_readdir(kiln_vmctx* vmctx, int32_t fd, int32_t buf, int32_t bufLen, int64_t cookie, int32_t bufusedPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, kRightFdReaddir, &d)) return e;
@@ -438,7 +439,8 @@ int32_t fd_readdir(kiln_vmctx* vmctx, int32_t fd, int32_t buf, int32_t bufLen, i
 }
 
 int32_t fd_renumber(kiln_vmctx* vmctx, int32_t from, int32_t to) {
-  return stateOf(vmctx)->fds.renumber(from, to) ? kSuccess : kEbadf;
+  WasiState* state = stateOf(vmctx);
+  return state && state->fds.renumber(from, to) ? kSuccess : kEbadf;
 }
 
 }  // namespace kiln::wasi

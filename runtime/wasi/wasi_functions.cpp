@@ -13,10 +13,11 @@ namespace wasi {
 
 const char kEnvTag = 0;
 
-WasiState* stateOf(kiln_vmctx* vmctx) {
-  if (auto* state = static_cast<WasiState*>(hostEnv(vmctx, &kEnvTag))) return state;
-  thread_local WasiState unbound;
-  return &unbound;
+WasiState* stateOf(kiln_vmctx* vmctx) { return static_cast<WasiState*>(hostEnv(vmctx, &kEnvTag)); }
+
+Descriptor* descriptorOf(kiln_vmctx* vmctx, int32_t fd) {
+  WasiState* state = stateOf(vmctx);
+  return state ? state->fds.get(fd) : nullptr;
 }
 
 namespace {

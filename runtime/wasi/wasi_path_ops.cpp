@@ -33,7 +33,7 @@ enum class Final {
 // resolved beneath it.
 int32_t resolveAt(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, int32_t pathPtr, int32_t pathLen, Final final,
                   ResolvedPath* out) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, rights, &d)) return e;
@@ -62,7 +62,7 @@ int32_t path_open(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path,
   uint64_t needed = kRightPathOpen;
   if (o & kOflagCreat) needed |= kRightPathCreateFile;
   if (o & kOflagTrunc) needed |= kRightPathFilestatSetSize;
-  Descriptor* dir = stateOf(vmctx)->fds.get(fd);
+  Descriptor* dir = descriptorOf(vmctx, fd);
   if (!dir) return kEbadf;
   if (dir->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, needed, &dir)) return e;

@@ -102,7 +102,7 @@ int32_t poll_oneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscri
       clocks.push_back({userdata, clock, deadline});
     } else if (tag == kEventFdRead || tag == kEventFdWrite) {
       const int32_t fd = static_cast<int32_t>(mem.loadU32(s + 16));
-      Descriptor* d = state->fds.get(fd);
+      Descriptor* d = state ? state->fds.get(fd) : nullptr;
       if (!d) {
         ready.push_back({userdata, static_cast<uint16_t>(kEbadf), tag, 0, 0});
         continue;

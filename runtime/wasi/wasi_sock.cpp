@@ -16,7 +16,7 @@ namespace {
 // The socket behind `fd`: EBADF when not open, ENOTSOCK when not a socket,
 // then ENOTCAPABLE when a right is missing.
 int32_t lookupSocket(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, Descriptor** out) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind != Descriptor::Kind::Stream || d->hostFd < 0 ||
       (d->filetype != kFiletypeSocketStream && d->filetype != kFiletypeSocketDgram))
