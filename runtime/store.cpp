@@ -67,7 +67,12 @@ static Trap callError(std::string message) {
 }
 
 static bool pastDeadline(const StoreShared& shared) {
-  return shared.interrupted.load(std::memory_order_acquire) || shared.deadline() <= epochClockNow();
+  // seq_cst, not acquire: waitForHost publishes wakeFd and then reads this
+  // flag, while interrupt() sets the flag and then reads wakeFd. Only
+  // sequentially consistent accesses on both sides guarantee that one of
+  // them sees the other's write (otherwise both may miss, and the waiter
+  // sleeps on through the interrupt).
+  return shared.interrupted.load(std::memory_order_seq_cst) || shared.deadline() <= epochClockNow();
 }
 
 // Milliseconds until the deadline (INT64_MAX: none; 0: passed).
