@@ -3,6 +3,10 @@
 // into wasm.
 #pragma once
 
+// poll.h: waitForHost takes ::pollfd (without it, `struct pollfd` below would
+// declare a kiln::rt::pollfd that nothing defines).
+#include <poll.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>

@@ -75,6 +75,11 @@ void StoreShared::deadlineReached(uint64_t at) {
   if (deadline.load() == at) setInterruptWord(true);
 }
 
+// seq_cst (the default), not acquire: waitForHost publishes wakeFd and then
+// reads `interrupted`, while interrupt() sets the flag and then reads wakeFd.
+// Only sequentially consistent accesses on both sides guarantee that one of
+// them sees the other's write (otherwise both may miss, and the waiter
+// sleeps on through the interrupt).
 bool StoreShared::mustStop() const { return interrupted.load() || deadline.load() <= epochClockNow(); }
 
 int StoreShared::ensureWakeFd() {

@@ -315,9 +315,12 @@ struct RunOptions {
 // Returns the process exit status: the guest's proc_exit code, 0 when _start
 // returns, KILN_TRAP_EXIT_STATUS after a trap (whose report goes to stderr),
 // or 1 with a message when the module cannot be instantiated or a preopened
-// directory cannot be opened. Changes no process-wide state: a process that
-// wants a write to a closed pipe to reach the guest as EPIPE rather than
-// kill it ignores SIGPIPE itself (kiln run and built executables do).
+// directory cannot be opened. Changes no process-wide state, signal
+// dispositions included: a guest's write to a closed pipe or socket fails
+// with EPIPE whatever SIGPIPE's disposition (the runtime keeps the signal
+// from being raised, see docs/wasi.md). With run.timeout, a guest blocked
+// in a host call (reading stdin, sleeping, waiting for a socket) is stopped
+// too: it traps with KILN_TRAP_INTERRUPTED.
 int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run = {});
 
 // The resolver for "wasi_snapshot_preview1" imports. The returned resolver

@@ -110,8 +110,11 @@ int openBeneath(int dirFd, const std::vector<std::string>& parts, int flags, boo
     if (part.empty() || part == "." || part == ".." || part.find('/') != std::string::npos) return -EINVAL;
   if (allowOpenat2) {
     std::string joined;
-    for (const std::string& part : parts) joined += (joined.empty() ? "" : "/") + part;
-    if (joined.empty()) joined = ".";
+    for (const std::string& part : parts) {
+      if (!joined.empty()) joined += '/';
+      joined += part;
+    }
+    if (joined.empty()) joined.push_back('.');  // not = ".": GCC 12 warns falsely (-Wrestrict, PR105329)
     open_how how{};
     how.flags = static_cast<uint64_t>(flags);
     how.mode = mode;

@@ -9,6 +9,12 @@
 //
 // Every guest (pointer, length) is checked against the caller's memory
 // before the host touches it (kDaggerBadInput otherwise).
+//
+// read, write, flush and close may wait (stdin, a full stdout pipe, an
+// http:// server): they wait through a wasi::StoreWaiter, and when the
+// store is interrupted or passes its deadline the guest traps
+// (KILN_TRAP_INTERRUPTED). As in WASI (rt_wasi.h), the bodies return
+// kInterruptedCall and thin wrappers, holding nothing, end the call.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -66,6 +72,7 @@ uint32_t u32(int32_t v) { return static_cast<uint32_t>(v); }
 
 // A transfer's result as the guest sees it: the byte count or an error code.
 int32_t toResult(const io::IoResult& r) {
+  if (r.interrupted()) return wasi::kInterruptedCall;
   if (!r.ok()) return errorFromHost(r.error);
   return static_cast<int32_t>(r.value);
 }
@@ -163,7 +170,7 @@ int32_t dagger_open(kiln_vmctx* vmctx, int32_t urlPtr, int32_t urlLen) {
   return static_cast<int32_t>(slot);
 }
 
-int32_t dagger_read(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
+int32_t daggerRead(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
   DaggerState* state = stateOf(vmctx);
   DaggerState::Handle* handle = state ? state->handle(fd) : nullptr;
   if (!handle) return kDaggerBadFd;
@@ -171,10 +178,11 @@ int32_t dagger_read(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
   if (len < 0 || !mem.valid(u32(ptr), u32(len))) return kDaggerBadInput;
   if (!handle->readable) return kDaggerUnsupported;
   if (len == 0) return 0;
-  return toResult(handle->stream->read({mem.at(u32(ptr)), u32(len)}));
+  wasi::StoreWaiter waiter(vmctx);
+  return toResult(handle->stream->read({mem.at(u32(ptr)), u32(len)}, &waiter));
 }
 
-int32_t dagger_write(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
+int32_t daggerWrite(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
   DaggerState* state = stateOf(vmctx);
   DaggerState::Handle* handle = state ? state->handle(fd) : nullptr;
   if (!handle) return kDaggerBadFd;
@@ -182,30 +190,52 @@ int32_t dagger_write(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
   if (len < 0 || !mem.valid(u32(ptr), u32(len))) return kDaggerBadInput;
   if (!handle->writable) return kDaggerUnsupported;
   if (len == 0) return 0;
-  io::IoResult r = writeAll(*handle->stream, {mem.at(u32(ptr)), u32(len)});
+  wasi::StoreWaiter waiter(vmctx);
+  io::IoResult r = writeAll(*handle->stream, {mem.at(u32(ptr)), u32(len)}, &waiter);
   // Bytes that went out before an error are reported; the next call sees
   // the error.
-  if (!r.ok() && r.value > 0) return static_cast<int32_t>(r.value);
+  if (!r.ok() && !r.interrupted() && r.value > 0) return static_cast<int32_t>(r.value);
   return toResult(r);
 }
 
-int32_t dagger_flush(kiln_vmctx* vmctx, int32_t fd) {
+int32_t daggerFlush(kiln_vmctx* vmctx, int32_t fd) {
   DaggerState* state = stateOf(vmctx);
   DaggerState::Handle* handle = state ? state->handle(fd) : nullptr;
   if (!handle) return kDaggerBadFd;
-  io::IoResult r = handle->stream->flush();
-  return r.ok() ? 0 : errorFromHost(r.error);
+  wasi::StoreWaiter waiter(vmctx);
+  io::IoResult r = handle->stream->flush(&waiter);
+  return r.ok() ? 0 : toResult(r);
 }
 
-int32_t dagger_close(kiln_vmctx* vmctx, int32_t fd) {
+int32_t daggerClose(kiln_vmctx* vmctx, int32_t fd) {
   DaggerState* state = stateOf(vmctx);
   DaggerState::Handle* handle = state ? state->handle(fd) : nullptr;
   if (!handle) return kDaggerBadFd;
-  // A log:// stream writes its unfinished line as it goes.
+  // A log:// stream writes its unfinished line now, where the wait can be
+  // interrupted (an interrupted close leaves the descriptor open, for the
+  // state's teardown). Errors are not reported: the descriptor goes anyway.
+  wasi::StoreWaiter waiter(vmctx);
+  if (handle->stream->close(&waiter).interrupted()) return wasi::kInterruptedCall;
   state->handles[static_cast<size_t>(fd)].reset();
   --state->open;
   while (!state->handles.empty() && !state->handles.back()) state->handles.pop_back();
   return 0;
+}
+
+// The thin wrappers of the four that may wait. Called directly by the
+// embedder (outside Store::call) with an interrupted store, they report an
+// I/O error.
+int32_t dagger_read(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
+  return wasi::endIfInterrupted(vmctx, daggerRead(vmctx, fd, ptr, len), kDaggerIoError);
+}
+int32_t dagger_write(kiln_vmctx* vmctx, int32_t fd, int32_t ptr, int32_t len) {
+  return wasi::endIfInterrupted(vmctx, daggerWrite(vmctx, fd, ptr, len), kDaggerIoError);
+}
+int32_t dagger_flush(kiln_vmctx* vmctx, int32_t fd) {
+  return wasi::endIfInterrupted(vmctx, daggerFlush(vmctx, fd), kDaggerIoError);
+}
+int32_t dagger_close(kiln_vmctx* vmctx, int32_t fd) {
+  return wasi::endIfInterrupted(vmctx, daggerClose(vmctx, fd), kDaggerIoError);
 }
 
 template <typename... A>

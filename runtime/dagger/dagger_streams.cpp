@@ -12,24 +12,24 @@ namespace {
 
 class NullStream final : public io::Stream {
  public:
-  io::IoResult read(std::span<uint8_t>) override { return {}; }
-  io::IoResult write(std::span<const uint8_t> buffer) override { return {buffer.size(), 0}; }
-  io::IoResult skip(uint64_t) override { return {}; }
+  io::IoResult read(std::span<uint8_t>, io::Waiter*) override { return {}; }
+  io::IoResult write(std::span<const uint8_t> buffer, io::Waiter*) override { return {buffer.size(), 0}; }
+  io::IoResult skip(uint64_t, io::Waiter*) override { return {}; }
 };
 
 class ZeroStream final : public io::Stream {
  public:
-  io::IoResult read(std::span<uint8_t> buffer) override {
+  io::IoResult read(std::span<uint8_t> buffer, io::Waiter*) override {
     std::memset(buffer.data(), 0, buffer.size());
     return {buffer.size(), 0};
   }
-  io::IoResult write(std::span<const uint8_t> buffer) override { return {buffer.size(), 0}; }
-  io::IoResult skip(uint64_t n) override { return {n, 0}; }
+  io::IoResult write(std::span<const uint8_t> buffer, io::Waiter*) override { return {buffer.size(), 0}; }
+  io::IoResult skip(uint64_t n, io::Waiter*) override { return {n, 0}; }
 };
 
 class RandomStream final : public io::Stream {
  public:
-  io::IoResult read(std::span<uint8_t> buffer) override {
+  io::IoResult read(std::span<uint8_t> buffer, io::Waiter*) override {
     size_t done = 0;
     while (done < buffer.size()) {
       size_t chunk = buffer.size() - done < (1u << 25) ? buffer.size() - done : (1u << 25);
@@ -43,8 +43,8 @@ class RandomStream final : public io::Stream {
     }
     return {done, 0};
   }
-  io::IoResult write(std::span<const uint8_t>) override { return io::IoResult::fail(ENOTSUP); }
-  io::IoResult skip(uint64_t n) override { return {n, 0}; }
+  io::IoResult write(std::span<const uint8_t>, io::Waiter*) override { return io::IoResult::fail(ENOTSUP); }
+  io::IoResult skip(uint64_t n, io::Waiter*) override { return {n, 0}; }
 };
 
 }  // namespace
@@ -58,23 +58,23 @@ std::unique_ptr<io::Stream> randomStream() { return std::make_unique<RandomStrea
 LogStream::LogStream(std::string tag, std::shared_ptr<io::Stream> sink)
     : prefix_("[" + tag + "] "), sink_(std::move(sink)) {}
 
-LogStream::~LogStream() { (void)flush(); }
+LogStream::~LogStream() { (void)close(nullptr); }
 
-io::IoResult LogStream::read(std::span<uint8_t>) { return io::IoResult::fail(ENOTSUP); }
+io::IoResult LogStream::read(std::span<uint8_t>, io::Waiter*) { return io::IoResult::fail(ENOTSUP); }
 
-io::IoResult LogStream::skip(uint64_t) { return io::IoResult::fail(ENOTSUP); }
+io::IoResult LogStream::skip(uint64_t, io::Waiter*) { return io::IoResult::fail(ENOTSUP); }
 
-io::IoResult LogStream::emit(std::string_view line) {
+io::IoResult LogStream::emit(std::string_view line, io::Waiter* waiter) {
   std::string out;
   out.reserve(prefix_.size() + line.size() + 1);
   out += prefix_;
   out += line;
   out += '\n';
-  io::IoResult r = writeAll(*sink_, {reinterpret_cast<const uint8_t*>(out.data()), out.size()});
+  io::IoResult r = writeAll(*sink_, {reinterpret_cast<const uint8_t*>(out.data()), out.size()}, waiter);
   return r.ok() ? io::IoResult{} : r;
 }
 
-io::IoResult LogStream::write(std::span<const uint8_t> buffer) {
+io::IoResult LogStream::write(std::span<const uint8_t> buffer, io::Waiter* waiter) {
   const char* data = reinterpret_cast<const char*>(buffer.data());
   size_t size = buffer.size();
   size_t pos = 0;
@@ -95,7 +95,7 @@ io::IoResult LogStream::write(std::span<const uint8_t> buffer) {
     }
     cut_ = false;
     if (newline || line_.size() >= kMaxLogLine) {
-      io::IoResult r = emit(line_);
+      io::IoResult r = emit(line_, waiter);
       line_.clear();
       if (newline)
         ++pos;
@@ -107,14 +107,17 @@ io::IoResult LogStream::write(std::span<const uint8_t> buffer) {
   return {size, 0};
 }
 
-io::IoResult LogStream::flush() {
+io::IoResult LogStream::flush(io::Waiter* waiter) {
+  if (io::IoResult r = close(waiter); !r.ok()) return r;
+  return sink_->flush(waiter);
+}
+
+io::IoResult LogStream::close(io::Waiter* waiter) {
   cut_ = false;
-  if (!line_.empty()) {
-    io::IoResult r = emit(line_);
-    line_.clear();
-    if (!r.ok()) return r;
-  }
-  return sink_->flush();
+  if (line_.empty()) return {};
+  io::IoResult r = emit(line_, waiter);
+  line_.clear();
+  return r;
 }
 
 // ---- helpers ------------------------------------------------------------------
@@ -144,10 +147,10 @@ int32_t errorFromHost(int hostErrno) {
   }
 }
 
-io::IoResult writeAll(io::Stream& stream, std::span<const uint8_t> data) {
+io::IoResult writeAll(io::Stream& stream, std::span<const uint8_t> data, io::Waiter* waiter) {
   uint64_t done = 0;
   while (done < data.size()) {
-    io::IoResult r = stream.write(data.subspan(done));
+    io::IoResult r = stream.write(data.subspan(done), waiter);
     if (!r.ok()) return {done, r.error};
     if (r.value == 0) return {done, EIO};  // no progress: do not spin
     done += r.value;

@@ -80,15 +80,17 @@ class LogStream : public io::Stream {
  public:
   LogStream(std::string tag, std::shared_ptr<io::Stream> sink);
   ~LogStream() override;
-  io::IoResult read(std::span<uint8_t> buffer) override;
-  io::IoResult write(std::span<const uint8_t> buffer) override;
-  io::IoResult flush() override;
-  io::IoResult skip(uint64_t n) override;
+  io::IoResult read(std::span<uint8_t> buffer, io::Waiter* waiter = nullptr) override;
+  io::IoResult write(std::span<const uint8_t> buffer, io::Waiter* waiter = nullptr) override;
+  io::IoResult flush(io::Waiter* waiter = nullptr) override;
+  // Writes the partial line (as flush does, without flushing the sink).
+  io::IoResult close(io::Waiter* waiter = nullptr) override;
+  io::IoResult skip(uint64_t n, io::Waiter* waiter = nullptr) override;
   // Bytes waiting for their newline.
   size_t pending() const { return line_.size(); }
 
  private:
-  io::IoResult emit(std::string_view line);
+  io::IoResult emit(std::string_view line, io::Waiter* waiter);
   std::string prefix_;
   std::string line_;
   bool cut_ = false;  // the last line went out cut, without its newline
@@ -98,9 +100,10 @@ class LogStream : public io::Stream {
 // A host errno as a Dagger error code.
 int32_t errorFromHost(int hostErrno);
 
-// Writes all of `data` to `stream` (looping over partial writes). Returns
-// the bytes written and the error that stopped it, if any.
-io::IoResult writeAll(io::Stream& stream, std::span<const uint8_t> data);
+// Writes all of `data` to `stream` (looping over partial writes), waiting
+// through `waiter`. Returns the bytes written and the error that stopped
+// it, if any.
+io::IoResult writeAll(io::Stream& stream, std::span<const uint8_t> data, io::Waiter* waiter = nullptr);
 
 // ---- Files (dagger_file.cpp) ----------------------------------------------
 
@@ -149,7 +152,10 @@ inline constexpr size_t kMaxHttpRequest = 16u << 20;
 
 // http://: writes buffer the raw request; flush (or the first read)
 // connects and sends it; reads return the raw response. Errors surface as
-// host errnos; a host name that does not resolve is ENOENT.
+// host errnos; a host name that does not resolve is ENOENT. Connecting,
+// sending and receiving wait through the caller's Waiter (io.h); the name
+// lookup (getaddrinfo) cannot be interrupted and takes as long as the
+// system's resolver does.
 std::unique_ptr<io::Stream> httpStream(std::string host, uint16_t port);
 
 }  // namespace kiln::dagger

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -286,10 +287,47 @@ namespace wasi {
 // The address under which WASI binds its state to an instance (hostEnv).
 extern const char kEnvTag;
 
-// The WASI state of the instance that vmctx belongs to. A function bound
-// without it (not through wasiResolver) sees an empty state: no arguments,
-// no environment, stdio open, no preopens.
+// The WASI state of the instance that vmctx belongs to, or nullptr for a
+// function bound without one (not through wasiResolver) or a vmctx of no
+// instance. Such a call reaches nothing: every descriptor is EBADF (stdio
+// too), arguments and environment are empty, and proc_exit only ends the
+// call. There is no fallback state, per thread or otherwise: a guest's
+// descriptors exist only in its own state.
 WasiState* stateOf(kiln_vmctx* vmctx);
+// Its descriptor `fd`, or nullptr (not open, or no state).
+Descriptor* descriptorOf(kiln_vmctx* vmctx, int32_t fd);
+
+// Blocking host calls. A host function that may wait (for a pipe, socket,
+// terminal or clock) waits through rt::waitForHost, which gives up when the
+// caller's store is interrupted or passes its deadline; the guest must then
+// trap with KILN_TRAP_INTERRUPTED. The trap unwinds with siglongjmp and runs
+// no destructors, so it cannot happen where the waiting happened: the
+// function's body returns kInterruptedCall instead, once everything it
+// owned is gone, and the exported function (a thin wrapper holding nothing)
+// passes that to endIfInterrupted.
+
+// What a host function's body returns when its wait was ended by the
+// store. Neither a WASI errno nor a Dagger result.
+constexpr int32_t kInterruptedCall = INT32_MIN;
+
+// Returns `result` unless it is kInterruptedCall; then ends the guest's
+// call with KILN_TRAP_INTERRUPTED. When there is no call to end (the
+// embedder called the host function directly, outside Store::call) it
+// returns `outsideCall` instead.
+int32_t endIfInterrupted(kiln_vmctx* vmctx, int32_t result, int32_t outsideCall);
+
+// The Waiter (io.h) host functions hand the I/O core: waits on behalf of
+// vmctx's instance, ending when its store is interrupted or past its
+// deadline (rt::waitForHost). With a vmctx of no instance it waits without
+// limit.
+class StoreWaiter final : public io::Waiter {
+ public:
+  explicit StoreWaiter(kiln_vmctx* vmctx) : vmctx_(vmctx) {}
+  int wait(int fd, short events) override;
+
+ private:
+  kiln_vmctx* vmctx_;
+};
 
 // The caller's linear memory, as the host sees it.
 class GuestMemory {

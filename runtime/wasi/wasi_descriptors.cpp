@@ -188,7 +188,7 @@ void storeFilestat(const GuestMemory& mem, uint32_t ptr, const struct stat& st) 
 namespace kiln::wasi {
 
 int32_t lookupFd(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, Descriptor** out) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if ((d->rightsBase & rights) != rights) return kEnotcapable;
   *out = d;

@@ -58,20 +58,29 @@ bool hostClock(int32_t id, clockid_t* clock) {
   }
 }
 
+// Without a WASI state there are no arguments and no environment.
 int32_t args_get(kiln_vmctx* vmctx, int32_t argv, int32_t argvBuf) {
-  return stringsGet(vmctx, stateOf(vmctx)->args, argv, argvBuf);
+  WasiState* state = stateOf(vmctx);
+  if (!state) return stringsGet(vmctx, {}, argv, argvBuf);
+  return stringsGet(vmctx, state->args, argv, argvBuf);
 }
 
 int32_t args_sizes_get(kiln_vmctx* vmctx, int32_t argcPtr, int32_t bufSizePtr) {
-  return stringsSizes(vmctx, stateOf(vmctx)->args, argcPtr, bufSizePtr);
+  WasiState* state = stateOf(vmctx);
+  if (!state) return stringsSizes(vmctx, {}, argcPtr, bufSizePtr);
+  return stringsSizes(vmctx, state->args, argcPtr, bufSizePtr);
 }
 
 int32_t environ_get(kiln_vmctx* vmctx, int32_t environPtr, int32_t environBuf) {
-  return stringsGet(vmctx, stateOf(vmctx)->env, environPtr, environBuf);
+  WasiState* state = stateOf(vmctx);
+  if (!state) return stringsGet(vmctx, {}, environPtr, environBuf);
+  return stringsGet(vmctx, state->env, environPtr, environBuf);
 }
 
 int32_t environ_sizes_get(kiln_vmctx* vmctx, int32_t countPtr, int32_t bufSizePtr) {
-  return stringsSizes(vmctx, stateOf(vmctx)->env, countPtr, bufSizePtr);
+  WasiState* state = stateOf(vmctx);
+  if (!state) return stringsSizes(vmctx, {}, countPtr, bufSizePtr);
+  return stringsSizes(vmctx, state->env, countPtr, bufSizePtr);
 }
 
 int32_t clock_res_get(kiln_vmctx* vmctx, int32_t clockId, int32_t resultPtr) {
@@ -115,7 +124,7 @@ int32_t random_get(kiln_vmctx* vmctx, int32_t buf, int32_t len) {
 }
 
 void proc_exit(kiln_vmctx* vmctx, int32_t code) {
-  stateOf(vmctx)->exitCode = code;
+  if (WasiState* state = stateOf(vmctx)) state->exitCode = code;
   // Unwind the guest like a trap; Instance::call reports the exit status.
   exitGuest(code);
 }

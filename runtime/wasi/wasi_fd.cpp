@@ -1,7 +1,8 @@
 // WASI: the fd_* functions. Each looks the descriptor up (EBADF), checks its
 // rights (ENOTCAPABLE), checks every guest range (EFAULT), then works on the
 // descriptor's I/O core object: a Stream, an ArrayCursor over a file, or a
-// directory.
+// directory. fd_read and fd_write on a stream wait through a StoreWaiter, so
+// an interrupt or the store's deadline ends them (rt_wasi.h).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -65,14 +66,14 @@ int32_t syncAfterWrite(const Descriptor& d) {
 }
 
 // Writes every byte (streams and files both may take less per call).
-io::IoResult writeAll(io::Stream& stream, std::vector<std::span<const uint8_t>> buffers) {
+io::IoResult writeAll(io::Stream& stream, std::vector<std::span<const uint8_t>> buffers, io::Waiter* waiter) {
   uint64_t total = 0;
   size_t first = 0;
   for (;;) {
     while (first < buffers.size() && buffers[first].empty()) ++first;
     if (first == buffers.size()) return {total, 0};
-    io::IoResult r = stream.writeVector(std::span(buffers).subspan(first));
-    if (!r.ok()) return total > 0 ? io::IoResult{total, 0} : r;
+    io::IoResult r = stream.writeVector(std::span(buffers).subspan(first), waiter);
+    if (!r.ok()) return total > 0 && !r.interrupted() ? io::IoResult{total, 0} : r;
     if (r.value == 0) return {total, 0};
     total += r.value;
     uint64_t done = r.value;
@@ -84,9 +85,7 @@ io::IoResult writeAll(io::Stream& stream, std::vector<std::span<const uint8_t>> 
   }
 }
 
-}  // namespace
-
-int32_t fd_write(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int32_t nwrittenPtr) {
+int32_t fdWrite(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int32_t nwrittenPtr) {
   Descriptor* d;
   if (int32_t e = lookupFd(vmctx, fd, kRightFdWrite, &d)) return e;
   GuestMemory mem(vmctx);
@@ -95,25 +94,28 @@ int32_t fd_write(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, i
   if (!buffers) return kEfault;
   clampTotal(*buffers);
   io::IoResult r;
+  StoreWaiter waiter(vmctx);
   switch (d->kind) {
     case Descriptor::Kind::Directory: return kEisdir;
     case Descriptor::Kind::Stream:
       if (wouldBlock(*d, POLLOUT)) return kEagain;
+      // A guest that asked not to block gets what one host call moves.
       r = (d->fdflags & kFdflagNonblock) ? d->stream->writeVector(constSpans(*buffers))
-                                         : writeAll(*d->stream, constSpans(*buffers));
+                                         : writeAll(*d->stream, constSpans(*buffers), &waiter);
       break;
     case Descriptor::Kind::File:
-      r = writeAll(*d->file, constSpans(*buffers));
+      r = writeAll(*d->file, constSpans(*buffers), nullptr);
       if (r.ok() && r.value > 0)
         if (int32_t e = syncAfterWrite(*d)) return e;
       break;
   }
+  if (r.interrupted()) return kInterruptedCall;
   if (!r.ok()) return errnoFromHost(r.error);
   mem.storeU32(u32(nwrittenPtr), static_cast<uint32_t>(r.value));
   return kSuccess;
 }
 
-int32_t fd_read(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int32_t nreadPtr) {
+int32_t fdRead(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int32_t nreadPtr) {
   Descriptor* d;
   if (int32_t e = lookupFd(vmctx, fd, kRightFdRead, &d)) return e;
   GuestMemory mem(vmctx);
@@ -122,21 +124,35 @@ int32_t fd_read(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, in
   if (!buffers) return kEfault;
   clampTotal(*buffers);
   io::IoResult r;
+  StoreWaiter waiter(vmctx);
   switch (d->kind) {
     case Descriptor::Kind::Directory: return kEisdir;
     case Descriptor::Kind::Stream:
       if (wouldBlock(*d, POLLIN)) return kEagain;
-      r = d->stream->readVector(*buffers);
+      r = d->stream->readVector(*buffers, (d->fdflags & kFdflagNonblock) ? nullptr : &waiter);
       break;
     case Descriptor::Kind::File: r = d->file->readVector(*buffers); break;
   }
+  if (r.interrupted()) return kInterruptedCall;
   if (!r.ok()) return errnoFromHost(r.error);
   mem.storeU32(u32(nreadPtr), static_cast<uint32_t>(r.value));
   return kSuccess;
 }
 
+}  // namespace
+
+// The two that may wait, as thin wrappers (rt_wasi.h): the bodies above
+// have released their buffers when an interrupt ends the call here.
+int32_t fd_write(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int32_t nwrittenPtr) {
+  return endIfInterrupted(vmctx, fdWrite(vmctx, fd, iovs, iovsLen, nwrittenPtr), kEintr);
+}
+
+int32_t fd_read(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int32_t nreadPtr) {
+  return endIfInterrupted(vmctx, fdRead(vmctx, fd, iovs, iovsLen, nreadPtr), kEintr);
+}
+
 int32_t fd_pread(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int64_t offset, int32_t nreadPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind == Descriptor::Kind::Stream) return kEspipe;
   if (d->kind == Descriptor::Kind::Directory) return kEisdir;
@@ -164,7 +180,7 @@ int32_t fd_pread(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, i
 
 int32_t fd_pwrite(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, int64_t offset,
                   int32_t nwrittenPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind == Descriptor::Kind::Stream) return kEspipe;
   if (d->kind == Descriptor::Kind::Directory) return kEisdir;
@@ -200,7 +216,8 @@ int32_t fd_pwrite(kiln_vmctx* vmctx, int32_t fd, int32_t iovs, int32_t iovsLen, 
 int32_t fd_close(kiln_vmctx* vmctx, int32_t fd) {
   // Closing drops the guest's descriptor; the I/O object closes the host
   // descriptor if it owns it (stdio's belong to the embedding process).
-  return stateOf(vmctx)->fds.erase(fd) ? kSuccess : kEbadf;
+  WasiState* state = stateOf(vmctx);
+  return state && state->fds.erase(fd) ? kSuccess : kEbadf;
 }
 
 int32_t fd_fdstat_get(kiln_vmctx* vmctx, int32_t fd, int32_t statPtr) {
@@ -353,7 +370,7 @@ int32_t fd_sync(kiln_vmctx* vmctx, int32_t fd) {
 }
 
 int32_t fd_seek(kiln_vmctx* vmctx, int32_t fd, int64_t offset, int32_t whence, int32_t newOffsetPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   refreshSharedStdio(*d);
   // A pipe or terminal cannot seek: ESPIPE, as POSIX says, rather than a
@@ -394,7 +411,7 @@ int32_t fd_seek(kiln_vmctx* vmctx, int32_t fd, int64_t offset, int32_t whence, i
 int32_t fd_tell(kiln_vmctx* vmctx, int32_t fd, int32_t offsetPtr) { return fd_seek(vmctx, fd, 0, 1, offsetPtr); }
 
 int32_t fd_prestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t prestatPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d || !d->preopenName) return kEbadf;
   GuestMemory mem(vmctx);
   if (!mem.valid(u32(prestatPtr), 8)) return kEfault;
@@ -406,7 +423,7 @@ int32_t fd_prestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t prestatPtr) {
 }
 
 int32_t fd_prestat_dir_name(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathLen) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d || !d->preopenName) return kEbadf;
   GuestMemory mem(vmctx);
   if (!mem.valid(u32(path), u32(pathLen))) return kEfault;
@@ -417,7 +434,7 @@ int32_t fd_prestat_dir_name(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t
 }
 
 int32_t fd_readdir(kiln_vmctx* vmctx, int32_t fd, int32_t buf, int32_t bufLen, int64_t cookie, int32_t bufusedPtr) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, kRightFdReaddir, &d)) return e;
@@ -438,7 +455,8 @@ int32_t fd_readdir(kiln_vmctx* vmctx, int32_t fd, int32_t buf, int32_t bufLen, i
 }
 
 int32_t fd_renumber(kiln_vmctx* vmctx, int32_t from, int32_t to) {
-  return stateOf(vmctx)->fds.renumber(from, to) ? kSuccess : kEbadf;
+  WasiState* state = stateOf(vmctx);
+  return state && state->fds.renumber(from, to) ? kSuccess : kEbadf;
 }
 
 }  // namespace kiln::wasi

@@ -1,11 +1,15 @@
 // WASI preview 1: every function of wasi_snapshot_preview1 with its exact
 // wasm signature (derived from the C++ one), the resolver that binds them,
-// and the WASI state.
+// the WASI state, and how host calls wait and end interrupted calls.
+#include <poll.h>
+
 #include <cstring>
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
 
+#include "rt_instance.h"
+#include "rt_store.h"
 #include "rt_wasi.h"
 
 namespace kiln {
@@ -13,10 +17,33 @@ namespace wasi {
 
 const char kEnvTag = 0;
 
-WasiState* stateOf(kiln_vmctx* vmctx) {
-  if (auto* state = static_cast<WasiState*>(hostEnv(vmctx, &kEnvTag))) return state;
-  thread_local WasiState unbound;
-  return &unbound;
+WasiState* stateOf(kiln_vmctx* vmctx) { return static_cast<WasiState*>(hostEnv(vmctx, &kEnvTag)); }
+
+Descriptor* descriptorOf(kiln_vmctx* vmctx, int32_t fd) {
+  WasiState* state = stateOf(vmctx);
+  return state ? state->fds.get(fd) : nullptr;
+}
+
+int32_t endIfInterrupted(kiln_vmctx* vmctx, int32_t result, int32_t outsideCall) {
+  if (result != kInterruptedCall) return result;
+  // Inside Store::call the store's depth counts this call; a host function
+  // the embedder calls directly has no guest call to end (and kiln_rt_trap
+  // would have nothing to unwind to).
+  rt::InstanceData* inst = rt::instanceOf(vmctx);
+  if (!inst || inst->store->depth == 0) return outsideCall;
+  kiln_rt_trap(vmctx, KILN_TRAP_INTERRUPTED, UINT32_MAX);
+}
+
+int StoreWaiter::wait(int fd, short events) {
+  pollfd p{fd, events, 0};
+  int error = 0;
+  switch (rt::waitForHost(vmctx_, &p, 1, -1, &error)) {
+    case rt::WaitStatus::Ready:
+    case rt::WaitStatus::TimedOut: return 0;  // no timeout was asked for: not reached
+    case rt::WaitStatus::Interrupted: return io::kInterrupted;
+    case rt::WaitStatus::Error: return error;
+  }
+  return 0;
 }
 
 namespace {

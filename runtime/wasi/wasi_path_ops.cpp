@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "rt_store.h"
 #include "rt_wasi.h"
 #include "wasi_path.h"
 
@@ -33,7 +34,7 @@ enum class Final {
 // resolved beneath it.
 int32_t resolveAt(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, int32_t pathPtr, int32_t pathLen, Final final,
                   ResolvedPath* out) {
-  Descriptor* d = stateOf(vmctx)->fds.get(fd);
+  Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
   if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, rights, &d)) return e;
@@ -54,15 +55,60 @@ int32_t checkDirectoryTarget(const ResolvedPath& p, bool mayBeMissing) {
   return S_ISDIR(st.st_mode) ? kSuccess : kEnotdir;
 }
 
-}  // namespace
+// How often an open for writing looks again for a FIFO's reader.
+constexpr int64_t kFifoRetryNs = 10'000'000;
 
-int32_t path_open(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, int32_t pathLen, int32_t oflags,
-                  int64_t rightsBase, int64_t rightsInheriting, int32_t fdflags, int32_t openedFdPtr) {
+// Opens p with `flags` (O_NONBLOCK among them when the guest asked for
+// it), retrying after signals. Opening a FIFO waits for the other end
+// without limit, so every open is made non-blocking and the waiting done
+// here, where the store's interrupts and deadline end it: a FIFO opened
+// for reading needs no writer yet (its reads wait for one), one opened for
+// writing is tried again every kFifoRetryNs until a reader comes. Then
+// O_NONBLOCK goes again, unless the guest asked for it. Returns the host
+// fd, or -1 with errno set, or kInterruptedCall.
+int openWaiting(kiln_vmctx* vmctx, const ResolvedPath& p, int flags) {
+  const bool nonblock = flags & O_NONBLOCK;
+  int hostFd;
+  for (;;) {
+    hostFd = ::openat(p.dirFd, p.name.c_str(), flags | O_NONBLOCK, 0666);
+    if (hostFd >= 0 || nonblock) break;
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) {
+      // A lease on a regular file: a blocking open waits for its break,
+      // which the kernel bounds (lease-break-time).
+      do hostFd = ::openat(p.dirFd, p.name.c_str(), flags, 0666);
+      while (hostFd < 0 && errno == EINTR);
+      return hostFd;
+    }
+    // ENXIO: a FIFO with no reader yet (or a socket, which never opens).
+    const int error = errno;
+    struct stat st;
+    if (error != ENXIO || ::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISFIFO(st.st_mode)) {
+      errno = error;
+      break;
+    }
+    int waitError = 0;
+    rt::WaitStatus waited = rt::waitForHost(vmctx, nullptr, 0, kFifoRetryNs, &waitError);
+    if (waited == rt::WaitStatus::Interrupted) return kInterruptedCall;
+    if (waited == rt::WaitStatus::Error) {
+      errno = waitError;
+      break;
+    }
+  }
+  if (hostFd >= 0 && !nonblock) {
+    int status = ::fcntl(hostFd, F_GETFL);
+    if (status >= 0 && (status & O_NONBLOCK)) ::fcntl(hostFd, F_SETFL, status & ~O_NONBLOCK);
+  }
+  return hostFd;
+}
+
+int32_t pathOpen(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, int32_t pathLen, int32_t oflags,
+                 int64_t rightsBase, int64_t rightsInheriting, int32_t fdflags, int32_t openedFdPtr) {
   const uint32_t o = u32(oflags);
   uint64_t needed = kRightPathOpen;
   if (o & kOflagCreat) needed |= kRightPathCreateFile;
   if (o & kOflagTrunc) needed |= kRightPathFilestatSetSize;
-  Descriptor* dir = stateOf(vmctx)->fds.get(fd);
+  Descriptor* dir = descriptorOf(vmctx, fd);
   if (!dir) return kEbadf;
   if (dir->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, needed, &dir)) return e;
@@ -104,10 +150,8 @@ int32_t path_open(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path,
   // dsync/sync are kept as descriptor flags and applied after each write
   // (fd_write), so that fd_fdstat_set_flags can change them too.
 
-  int hostFd;
-  do {
-    hostFd = ::openat(p.dirFd, p.name.c_str(), flags, 0666);
-  } while (hostFd < 0 && errno == EINTR);
+  int hostFd = openWaiting(vmctx, p, flags);
+  if (hostFd == kInterruptedCall) return kInterruptedCall;
   if (hostFd < 0 && errno == EACCES && !read && !write && !(o & (kOflagCreat | kOflagTrunc))) {
     // Neither read nor write asked for (stat, timestamps, a directory to
     // resolve beneath): a path descriptor needs no permission to read.
@@ -145,6 +189,17 @@ int32_t path_open(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path,
   if (!number) return kEmfile;  // the descriptor (and its host fd) went away with `d`
   mem.storeU32(u32(openedFdPtr), *number);
   return kSuccess;
+}
+
+}  // namespace
+
+// A thin wrapper (rt_wasi.h): opening a FIFO may wait.
+int32_t path_open(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, int32_t pathLen, int32_t oflags,
+                  int64_t rightsBase, int64_t rightsInheriting, int32_t fdflags, int32_t openedFdPtr) {
+  return endIfInterrupted(vmctx,
+                          pathOpen(vmctx, fd, dirflags, path, pathLen, oflags, rightsBase, rightsInheriting, fdflags,
+                                   openedFdPtr),
+                          kEintr);
 }
 
 int32_t path_filestat_get(kiln_vmctx* vmctx, int32_t fd, int32_t flags, int32_t path, int32_t pathLen,

@@ -1,7 +1,8 @@
 // WASI: poll_oneoff. Clock subscriptions (relative or absolute, on any WASI
 // clock) and fd_read/fd_write subscriptions, waited for together with one
-// ppoll(2). C's sleep() and nanosleep() arrive here as a single clock
-// subscription.
+// rt::waitForHost, which also ends the wait when the store is interrupted or
+// its deadline passes (the guest then traps, rt_wasi.h). C's sleep() and
+// nanosleep() arrive here as a single clock subscription.
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "rt_store.h"
 #include "rt_wasi.h"
 
 namespace kiln::wasi {
@@ -62,9 +64,12 @@ struct FdWait {
   size_t pollIndex;  // into the pollfd array; SIZE_MAX: always ready
 };
 
-}  // namespace
+// waitForHost waits in whole milliseconds (poll(2)); a shorter wait, which
+// it would round up, sleeps with ppoll for exactly that long instead. It
+// cannot be interrupted, nor does it need to be.
+constexpr uint64_t kShortWait = 1'000'000;
 
-int32_t poll_oneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscriptions, int32_t neventsPtr) {
+int32_t pollOneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscriptions, int32_t neventsPtr) {
   GuestMemory mem(vmctx);
   const uint32_t count = u32(nsubscriptions);
   if (!mem.valid(u32(neventsPtr), 4)) return kEfault;
@@ -102,7 +107,7 @@ int32_t poll_oneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscri
       clocks.push_back({userdata, clock, deadline});
     } else if (tag == kEventFdRead || tag == kEventFdWrite) {
       const int32_t fd = static_cast<int32_t>(mem.loadU32(s + 16));
-      Descriptor* d = state->fds.get(fd);
+      Descriptor* d = state ? state->fds.get(fd) : nullptr;
       if (!d) {
         ready.push_back({userdata, static_cast<uint16_t>(kEbadf), tag, 0, 0});
         continue;
@@ -140,30 +145,37 @@ int32_t poll_oneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscri
   }
 
   // Wait: not at all when something is ready already, else until the
-  // earliest deadline (or forever, with no clocks), retrying after signals.
+  // earliest deadline (or forever, with no clocks), retrying after signals,
+  // and never past the store's deadline or an interrupt.
   for (;;) {
-    timespec wait{};
-    timespec* waitPtr = &wait;
-    if (ready.empty()) {
-      if (clocks.empty()) {
-        waitPtr = nullptr;
-      } else {
-        uint64_t shortest = std::numeric_limits<uint64_t>::max();
-        for (const ClockWait& c : clocks) {
-          const uint64_t now = nowOn(c.clock);
-          const uint64_t left = c.deadline > now ? c.deadline - now : 0;
-          if (left < shortest) shortest = left;
-        }
-        constexpr uint64_t kYear = 365ull * 24 * 3600 * 1'000'000'000u;
-        if (shortest > kYear) shortest = kYear;  // wake now and then; the loop waits on
-        wait.tv_sec = static_cast<time_t>(shortest / 1'000'000'000u);
-        wait.tv_nsec = static_cast<long>(shortest % 1'000'000'000u);
+    int64_t waitNs = -1;  // no limit
+    if (!ready.empty()) {
+      waitNs = 0;
+    } else if (!clocks.empty()) {
+      uint64_t shortest = std::numeric_limits<uint64_t>::max();
+      for (const ClockWait& c : clocks) {
+        const uint64_t now = nowOn(c.clock);
+        const uint64_t left = c.deadline > now ? c.deadline - now : 0;
+        if (left < shortest) shortest = left;
       }
+      constexpr uint64_t kYear = 365ull * 24 * 3600 * 1'000'000'000u;
+      if (shortest > kYear) shortest = kYear;  // wake now and then; the loop waits on
+      waitNs = static_cast<int64_t>(shortest);
     }
-    int n = ::ppoll(pollfds.empty() ? nullptr : pollfds.data(), pollfds.size(), waitPtr, nullptr);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errnoFromHost(errno);
+    for (pollfd& p : pollfds) p.revents = 0;
+    if (waitNs > 0 && static_cast<uint64_t>(waitNs) < kShortWait) {
+      if (rt::hostShouldStop(vmctx)) return kInterruptedCall;
+      const timespec wait{0, static_cast<long>(waitNs)};
+      if (::ppoll(pollfds.empty() ? nullptr : pollfds.data(), pollfds.size(), &wait, nullptr) < 0 && errno != EINTR)
+        return errnoFromHost(errno);
+    } else {
+      int error = 0;
+      switch (rt::waitForHost(vmctx, pollfds.data(), pollfds.size(), waitNs, &error)) {
+        case rt::WaitStatus::Ready:
+        case rt::WaitStatus::TimedOut: break;
+        case rt::WaitStatus::Interrupted: return kInterruptedCall;
+        case rt::WaitStatus::Error: return errnoFromHost(error);
+      }
     }
     for (const FdWait& w : fds) {
       if (w.pollIndex == SIZE_MAX) continue;
@@ -192,6 +204,12 @@ int32_t poll_oneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscri
   for (size_t i = 0; i < ready.size(); ++i) storeEvent(mem, u32(out) + static_cast<uint32_t>(i) * kEventSize, ready[i]);
   mem.storeU32(u32(neventsPtr), static_cast<uint32_t>(ready.size()));
   return kSuccess;
+}
+
+}  // namespace
+
+int32_t poll_oneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscriptions, int32_t neventsPtr) {
+  return endIfInterrupted(vmctx, pollOneoff(vmctx, in, out, nsubscriptions, neventsPtr), kEintr);
 }
 
 }  // namespace kiln::wasi

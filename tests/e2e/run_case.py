@@ -59,8 +59,11 @@ KIND_KEYS = {
 }
 # Keys of program cases for the WASI cases: "stdout_closed": true runs the
 # program with its stdout a pipe whose reading end is already closed (a
-# write must fail with EPIPE, not kill the process with SIGPIPE).
-KIND_KEYS["program"] |= {"stdout_closed"}
+# write must fail with EPIPE, not kill the process with SIGPIPE);
+# "stdin_open": true gives it a stdin pipe whose writing end stays open
+# until it exits (after the "stdin" text, if any), so that a read waits
+# instead of seeing the end of the input (the --timeout cases).
+KIND_KEYS["program"] |= {"stdout_closed", "stdin_open"}
 INVOKE_KEYS = {"export", "args", "results", "trap", "exit", "stderr_contains", "note"}
 TRAP_KEYS = {"message", "function"}
 STEP_KEYS = {"argv", "exit", "stdout_contains", "stderr_contains", "files", "no_files", "note",
@@ -223,19 +226,31 @@ def indent(s: str) -> str:
 LOG: list[str] = []
 
 
-def run(argv, *, env=None, stdin: bytes = b"", timeout: float, cwd=None, stdout_closed: bool = False) -> Run:
+def run(argv, *, env=None, stdin: bytes = b"", timeout: float, cwd=None, stdout_closed: bool = False,
+        stdin_open: bool = False) -> Run:
     argv = [str(a) for a in argv]
     try:
         closed_stdout = None
         if stdout_closed:
             reader, closed_stdout = os.pipe()
             os.close(reader)
+        open_stdin = None
+        stdin_args = {"input": stdin}
+        if stdin_open:
+            # The writing end stays here (not inherited: os.pipe is
+            # close-on-exec) and open until the program has exited.
+            open_stdin = os.pipe()
+            os.write(open_stdin[1], stdin)
+            stdin_args = {"stdin": open_stdin[0]}
         try:
-            p = subprocess.run(argv, input=stdin, stdout=closed_stdout if stdout_closed else subprocess.PIPE,
+            p = subprocess.run(argv, **stdin_args, stdout=closed_stdout if stdout_closed else subprocess.PIPE,
                                stderr=subprocess.PIPE, env=env, timeout=timeout, cwd=cwd)
         finally:
             if closed_stdout is not None:
                 os.close(closed_stdout)
+            if open_stdin is not None:
+                os.close(open_stdin[0])
+                os.close(open_stdin[1])
         r = Run(argv, p.returncode, p.stdout or b"", p.stderr)
     except subprocess.TimeoutExpired as e:
         r = Run(argv, None, e.stdout or b"", e.stderr or b"", timed_out=True)
@@ -500,7 +515,7 @@ def mode_build(ctx: Ctx, ck: Checker) -> None:
     stdin = c.get("stdin", "").encode()
     for i in range(int(c.get("repeat", 1))):
         r = run([exe, *c.get("args", [])], env=env, stdin=stdin, timeout=ctx.timeout, cwd=ctx.work,
-                stdout_closed=bool(c.get("stdout_closed")))
+                stdout_closed=bool(c.get("stdout_closed")), stdin_open=bool(c.get("stdin_open")))
         check_program_result(ck, r, c, f"./app (run {i + 1})" if i else "./app")
 
 
@@ -518,7 +533,7 @@ def mode_run(ctx: Ctx, ck: Checker) -> None:
     stdin = c.get("stdin", "").encode()
     for i in range(int(c.get("repeat", 1))):
         r = run(argv, env=env, stdin=stdin, timeout=ctx.timeout, cwd=ctx.work,
-                stdout_closed=bool(c.get("stdout_closed")))
+                stdout_closed=bool(c.get("stdout_closed")), stdin_open=bool(c.get("stdin_open")))
         check_program_result(ck, r, c, f"kiln run (run {i + 1})" if i else "kiln run")
 
 

@@ -189,12 +189,12 @@ TEST(daggerErrors, FromHost) {
 // Collects what is written, one string per write call.
 class MemorySink : public io::Stream {
  public:
-  io::IoResult read(std::span<uint8_t>) override { return {}; }
-  io::IoResult write(std::span<const uint8_t> buffer) override {
+  io::IoResult read(std::span<uint8_t>, io::Waiter*) override { return {}; }
+  io::IoResult write(std::span<const uint8_t> buffer, io::Waiter*) override {
     writes.emplace_back(reinterpret_cast<const char*>(buffer.data()), buffer.size());
     return {buffer.size(), 0};
   }
-  io::IoResult flush() override {
+  io::IoResult flush(io::Waiter*) override {
     ++flushes;
     return {};
   }

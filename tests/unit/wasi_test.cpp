@@ -1,16 +1,20 @@
 // The WASI layer below the guest ABI: sandboxed path resolution (against
 // real directory trees with symlinks, including trees that change under
 // it), fd_readdir's encoding, the descriptor table, the I/O core (fd
-// streams, file arrays, array cursors), and guest-pointer checks through a
-// hand-made vmctx. End-to-end behaviour is in tests/e2e/cases/wasi_*.
+// streams, file arrays, array cursors, SIGPIPE), guest-pointer checks
+// through an instance's vmctx, and calls through a vmctx with no WASI state.
+// End-to-end behaviour is in tests/e2e/cases/wasi_*; blocking calls that a
+// store's interrupt or deadline ends are in host_wait_test.cpp.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -382,8 +386,72 @@ TEST(WasiState, StdioAndPreopens) {
   EXPECT_NE(error.find("/nonexistent-kiln-dir"), std::string::npos);
 }
 
-// ---- Guest memory checks, through a hand-made vmctx -----------------------
+// ---- Guest memory checks, through an instance's vmctx ---------------------
 
+// An instance with WASI bound (as wasiResolver binds it, through a store):
+// one page of memory and one WASI import, so that hostEnv finds the state.
+// No code: the tests call the host functions directly with its vmctx.
+struct BoundGuest {
+  const uint8_t types[5] = {KILN_I32, KILN_I32, KILN_I32, KILN_I32, KILN_I32};
+  kiln_type_desc type{4, 1, types, nullptr};
+  kiln_import_desc import{"wasi_snapshot_preview1", "fd_write", 22, 8, KILN_EXTERN_FUNC, {}, 0};
+  kiln_func_desc func{0, 0, nullptr, "fd_write"};
+  kiln_memory_desc memory{0, {}, 1, 1};
+  kiln_module_desc desc{};
+  std::unique_ptr<kiln::WasiState> state = kiln::makeWasiState({{"prog"}, {}});
+  kiln::Store store;
+  kiln::Instance* instance = nullptr;
+
+  BoundGuest() {
+    desc.abi_version = KILN_ABI_VERSION;
+    desc.flags = KILN_FLAG_MEMORY_PAGE_CAP | KILN_FLAG_STACK_CHECKS | KILN_FLAG_FRAME_POINTERS;
+    desc.kiln_version = "test";
+    desc.vmctx_size = KILN_VMCTX_HEADER_SIZE;
+    desc.num_types = 1;
+    desc.types = &type;
+    desc.num_imports = 1;
+    desc.imports = &import;
+    desc.num_funcs = 1;
+    desc.num_imported_funcs = 1;
+    desc.funcs = &func;
+    desc.num_memories = 1;
+    desc.memories = &memory;
+    desc.start_func = -1;
+    kiln::InstantiateError error;
+    instance = store.instantiate(&desc, kiln::wasiResolver(*state), &error);
+    EXPECT_TRUE(instance) << error.message;
+  }
+  kiln_vmctx* vmctx() { return instance->vmctx(); }
+  uint8_t* bytes() { return instance->vmctx()->memory_base; }
+};
+
+TEST(GuestPointers, OutOfRangeIsEfault) {
+  BoundGuest g;
+  ASSERT_TRUE(g.instance);
+  kiln_vmctx* vm = g.vmctx();
+  using namespace kiln::wasi;
+  EXPECT_EQ(fd_fdstat_get(vm, 1, 65536 - 23), kEfault);
+  EXPECT_EQ(fd_fdstat_get(vm, 1, 65536 - 24), kSuccess);
+  EXPECT_EQ(fd_fdstat_get(vm, 1, -1), kEfault);
+  EXPECT_EQ(clock_time_get(vm, 1, 0, 65530), kEfault);
+  EXPECT_EQ(random_get(vm, 65000, 537), kEfault);
+  EXPECT_EQ(random_get(vm, 65000, 536), kSuccess);
+  // An iovec array in range whose buffer is not.
+  uint32_t iov[2] = {65530, 16};
+  std::memcpy(g.bytes() + 100, iov, 8);
+  EXPECT_EQ(fd_write(vm, 1, 100, 1, 200), kEfault);
+  EXPECT_EQ(fd_read(vm, 0, 100, 1, 200), kEfault);
+  EXPECT_EQ(poll_oneoff(vm, 65536 - 47, 0, 1, 8), kEfault);
+  EXPECT_EQ(fd_fdstat_get(vm, 77, 0), kEbadf);
+  // A vmctx without memory: everything is out of range.
+  kiln_vmctx bare{};
+  EXPECT_EQ(clock_time_get(&bare, 1, 0, 0), kEfault);
+  EXPECT_EQ(random_get(&bare, 0, 1), kEfault);
+}
+
+// ---- Calls with no WASI state ----------------------------------------------
+
+// A hand-made vmctx: memory, but no instance, so no WASI state.
 struct FakeGuest {
   std::vector<uint8_t> bytes = std::vector<uint8_t>(65536);
   kiln_memory memory{};
@@ -396,25 +464,48 @@ struct FakeGuest {
   }
 };
 
-TEST(GuestPointers, OutOfRangeIsEfault) {
+// Without a state a call reaches nothing: not the process's stdio (there is
+// no fallback state standing in), no arguments, no environment.
+TEST(Unbound, ReachesNothing) {
   FakeGuest g;
   using namespace kiln::wasi;
-  EXPECT_EQ(fd_fdstat_get(&g.vmctx, 1, 65536 - 23), kEfault);
-  EXPECT_EQ(fd_fdstat_get(&g.vmctx, 1, 65536 - 24), kSuccess);
-  EXPECT_EQ(fd_fdstat_get(&g.vmctx, 1, -1), kEfault);
-  EXPECT_EQ(clock_time_get(&g.vmctx, 1, 0, 65530), kEfault);
-  EXPECT_EQ(random_get(&g.vmctx, 65000, 537), kEfault);
-  EXPECT_EQ(random_get(&g.vmctx, 65000, 536), kSuccess);
-  // An iovec array in range whose buffer is not.
-  uint32_t iov[2] = {65530, 16};
+  std::memcpy(&g.bytes[1000], "must not appear\n", 16);
+  uint32_t iov[2] = {1000, 16};
   std::memcpy(&g.bytes[100], iov, 8);
-  EXPECT_EQ(fd_write(&g.vmctx, 1, 100, 1, 200), kEfault);
-  EXPECT_EQ(fd_read(&g.vmctx, 0, 100, 1, 200), kEfault);
-  EXPECT_EQ(poll_oneoff(&g.vmctx, 65536 - 47, 0, 1, 8), kEfault);
-  // A vmctx without memory: everything is out of range.
-  kiln_vmctx bare{};
-  EXPECT_EQ(fd_fdstat_get(&bare, 1, 0), kEfault);
-  EXPECT_EQ(fd_fdstat_get(&g.vmctx, 77, 0), kEbadf);
+  for (int32_t fd : {0, 1, 2, 3}) {
+    EXPECT_EQ(fd_write(&g.vmctx, fd, 100, 1, 200), kEbadf) << fd;
+    EXPECT_EQ(fd_read(&g.vmctx, fd, 100, 1, 200), kEbadf) << fd;
+    EXPECT_EQ(fd_fdstat_get(&g.vmctx, fd, 300), kEbadf) << fd;
+    EXPECT_EQ(fd_filestat_get(&g.vmctx, fd, 300), kEbadf) << fd;
+    EXPECT_EQ(fd_seek(&g.vmctx, fd, 0, 1, 300), kEbadf) << fd;
+    EXPECT_EQ(fd_prestat_get(&g.vmctx, fd, 300), kEbadf) << fd;
+    EXPECT_EQ(fd_readdir(&g.vmctx, fd, 300, 64, 0, 400), kEbadf) << fd;
+    EXPECT_EQ(fd_close(&g.vmctx, fd), kEbadf) << fd;
+    EXPECT_EQ(sock_recv(&g.vmctx, fd, 100, 1, 0, 300, 304), kEbadf) << fd;
+    EXPECT_EQ(path_open(&g.vmctx, fd, 0, 1000, 4, 0, 0, 0, 0, 300), kEbadf) << fd;
+  }
+  EXPECT_EQ(fd_renumber(&g.vmctx, 1, 2), kEbadf);
+  // No arguments, no environment.
+  std::memset(&g.bytes[500], 0xff, 8);
+  EXPECT_EQ(args_sizes_get(&g.vmctx, 500, 504), kSuccess);
+  EXPECT_EQ(g.bytes[500] | g.bytes[504], 0);
+  std::memset(&g.bytes[500], 0xff, 8);
+  EXPECT_EQ(environ_sizes_get(&g.vmctx, 500, 504), kSuccess);
+  EXPECT_EQ(g.bytes[500] | g.bytes[504], 0);
+  EXPECT_EQ(args_get(&g.vmctx, 500, 600), kSuccess);
+  // poll_oneoff on stdin: an EBADF event at once, not a wait on the real one.
+  std::memset(&g.bytes[2000], 0, 48);
+  g.bytes[2000 + 8] = 1;  // fd_read, fd 0
+  EXPECT_EQ(poll_oneoff(&g.vmctx, 2000, 3000, 1, 700), kSuccess);
+  uint32_t nevents;
+  std::memcpy(&nevents, &g.bytes[700], 4);
+  EXPECT_EQ(nevents, 1u);
+  EXPECT_EQ(g.bytes[3000 + 8], kEbadf);
+  // Outside any call into wasm proc_exit has nothing to end: it returns.
+  proc_exit(&g.vmctx, 3);
+  // Functions that need no state still work.
+  EXPECT_EQ(clock_time_get(&g.vmctx, 1, 0, 800), kSuccess);
+  EXPECT_EQ(random_get(&g.vmctx, 800, 16), kSuccess);
 }
 
 // ---- The I/O core ---------------------------------------------------------
@@ -487,6 +578,80 @@ TEST(IoCore, WriteToClosedPipeIsEpipe) {
   const uint8_t data[] = {'x'};
   EXPECT_EQ(out->write(data).error, EPIPE);
   ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+// In a child process with SIGPIPE's default action in place (which kills
+// the process) and the signal unblocked: writes to a closed pipe and a
+// closed socket fail with EPIPE, through the I/O core's stream with and
+// without a Waiter, and leave no SIGPIPE pending and the thread's mask as
+// it was. Then with SIGPIPE blocked and already pending (the embedder's):
+// still EPIPE, and that SIGPIPE is left alone. Exits with a bit mask of
+// what went wrong (0: nothing).
+struct ReadyWaiter final : kiln::io::Waiter {
+  int wait(int, short) override { return 0; }
+};
+
+[[noreturn]] void writeToClosedPipesWithDefaultSigpipe() {
+  int failures = 0;
+  std::signal(SIGPIPE, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  auto sigpipePending = [] {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGPIPE) == 1;
+  };
+  auto sigpipeBlocked = [] {
+    sigset_t mask;
+    sigprocmask(SIG_SETMASK, nullptr, &mask);
+    return sigismember(&mask, SIGPIPE) == 1;
+  };
+  const uint8_t data[] = {'x'};
+  ReadyWaiter ready;
+  for (kiln::io::Waiter* waiter : {static_cast<kiln::io::Waiter*>(nullptr), static_cast<kiln::io::Waiter*>(&ready)}) {
+    int p[2];
+    if (::pipe(p) != 0) std::_Exit(100);
+    ::close(p[0]);
+    std::unique_ptr<kiln::io::Stream> pipeOut = kiln::io::fdStream(p[1], true);
+    if (pipeOut->write(data, waiter).error != EPIPE) failures |= 1;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) std::_Exit(100);
+    ::close(sv[0]);
+    std::unique_ptr<kiln::io::Stream> socketOut = kiln::io::fdStream(sv[1], true);
+    if (socketOut->write(data, waiter).error != EPIPE) failures |= 2;
+    // Not owned (stdio): looked at on every write.
+    if (::pipe(p) != 0) std::_Exit(100);
+    ::close(p[0]);
+    std::unique_ptr<kiln::io::Stream> shared = kiln::io::fdStream(p[1], false);
+    if (shared->write(data, waiter).error != EPIPE) failures |= 4;
+    ::close(p[1]);
+  }
+  if (sigpipePending()) failures |= 8;
+  if (sigpipeBlocked()) failures |= 16;
+
+  // The embedder blocks SIGPIPE and one is pending already.
+  sigset_t pipeOnly;
+  sigemptyset(&pipeOnly);
+  sigaddset(&pipeOnly, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipeOnly, nullptr);
+  ::raise(SIGPIPE);
+  int p[2];
+  if (::pipe(p) != 0) std::_Exit(100);
+  ::close(p[0]);
+  std::unique_ptr<kiln::io::Stream> out = kiln::io::fdStream(p[1], true);
+  if (out->write(data).error != EPIPE) failures |= 32;
+  if (!sigpipePending() || !sigpipeBlocked()) failures |= 64;
+  std::_Exit(failures);
+}
+
+// A library must not let a guest's write to a closed pipe kill its host, nor
+// change SIGPIPE's disposition to prevent that. In a child process, so that
+// this test binary's own disposition does not matter: without the I/O
+// core's protection SIGPIPE kills the child.
+TEST(IoCoreDeathTest, WriteToClosedPipeIsEpipeWithDefaultSigpipe) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(writeToClosedPipesWithDefaultSigpipe(), ::testing::ExitedWithCode(0), "");
 }
 
 void onAlarm(int) {}
