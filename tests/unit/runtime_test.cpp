@@ -29,7 +29,7 @@ extern "C" char __stop_kiln_test_code[];
 // kept, not instrumented (like Kiln's output).
 #define WASM_CODE                                                                                  \
   extern "C" __attribute__((section("kiln_test_code"), noinline, used, KILN_KEEP_FP, \
-                            no_sanitize("address", "undefined")))
+                            no_sanitize("address", "undefined", "thread")))
 
 namespace {
 
