@@ -166,10 +166,17 @@ constexpr const char* kDataOutOfBounds = R"((module
   (data (i32.const 65534) "four"))
 )";
 
+// Cheap to instantiate (no memory): a table, a global, a function.
+constexpr const char* kSmall = R"((module
+  (table 1 funcref)
+  (global (mut i32) (i32.const 0))
+  (func (export "f")))
+)";
+
 const std::map<std::string, const char*>& sources() {
   static const std::map<std::string, const char*> all = {
-      {"lib", kLib}, {"app", kApp}, {"outcomes", kOutcomes}, {"start_traps", kStartTraps},
-      {"data_oob", kDataOutOfBounds}};
+      {"lib", kLib},       {"app", kApp},   {"outcomes", kOutcomes}, {"start_traps", kStartTraps},
+      {"data_oob", kDataOutOfBounds}, {"small", kSmall}};
   return all;
 }
 
@@ -278,6 +285,8 @@ class Failures {
   std::vector<std::string> first_;
 };
 
+// The outcome of a call, for comparison: "returned", "trap NAME", "exit N",
+// "refused: WHY".
 std::string describe(const std::optional<kiln::Trap>& trap) {
   if (!trap) return "returned";
   if (!trap->error.empty()) return "refused: " + trap->error;
@@ -285,7 +294,7 @@ std::string describe(const std::optional<kiln::Trap>& trap) {
   return std::string("trap ") + kiln::trapName(trap->code);
 }
 
-// The outcome of a call, for comparison: "returned", "trap NAME", "exit N".
+// describe() of a call that trapped with `code`.
 std::string outcome(kiln_trap_code code) { return std::string("trap ") + kiln::trapName(code); }
 
 const kiln_func* exportFunc(kiln::Instance* inst, std::string_view name) {
@@ -323,12 +332,22 @@ kiln::ImportResolver fromLibrary(kiln::Instance* lib) {
 struct Probe {
   std::atomic<bool> started{false};
   std::atomic<bool> release{false};
+  // When set, each poll first instantiates `module` into `store` (the
+  // store the call runs in), `instantiations` times in all.
+  kiln::Store* store = nullptr;
+  const kiln_module_desc* module = nullptr;
+  std::atomic<int> instantiations{0};
 };
 
 void hostExit(kiln_vmctx*, int32_t status) { kiln::exitGuest(status); }
 void hostStarted(kiln_vmctx* vmctx) { static_cast<Probe*>(vmctx->host)->started.store(true); }
 int32_t hostPoll(kiln_vmctx* vmctx) {
-  if (static_cast<Probe*>(vmctx->host)->release.load()) return 1;
+  auto* probe = static_cast<Probe*>(vmctx->host);
+  if (probe->store && probe->instantiations.load() > 0) {
+    probe->store->instantiate(probe->module, {});
+    probe->instantiations.fetch_sub(1);
+  }
+  if (probe->release.load()) return 1;
   std::this_thread::yield();  // two cores: let the releasing thread run
   return 0;
 }
@@ -472,13 +491,15 @@ TEST(Stores, LinkedInstancesOnManyThreads) {
 
 // ---- A store that moves between threads ---------------------------------------------------
 
-// Threads A (1 MiB stack) and B (12 MiB) take turns with one store. Each
+// Threads A (2 MiB stack) and B (12 MiB) take turns with one store. Each
 // turn recurses to a depth that fits either stack: never a stack overflow,
 // whichever thread used the store before. Unbounded recursion traps on
 // both, as deep as in a fresh store on the same thread: the store's stack
 // limit follows the thread that calls. (glibc may hand a thread a cached
 // stack larger than asked for, up to 4 times; B's is larger than A's all
-// the same.)
+// the same. Under TSan, whose thread state lives in static TLS at the top
+// of each thread's stack, some 800 KiB of every stack is gone before the
+// thread runs: hence not less than 2 MiB.)
 TEST(Stores, MovedBetweenThreads) {
   COMPILED(outcomes, "outcomes");
   Failures failures;
@@ -528,7 +549,7 @@ TEST(Stores, MovedBetweenThreads) {
     }
   };
   {
-    Thread a(1 << 20, [&] { player(0); });
+    Thread a(2 << 20, [&] { player(0); });
     Thread b(12 << 20, [&] { player(1); });
     ASSERT_TRUE(a.started() && b.started());
   }
@@ -699,21 +720,61 @@ TEST(Stores, UsedByTwoThreadsAtOnceIsRefused) {
     std::thread inside([&] { first = call(store, exportFunc(inst, "wait"), {}, &firstResult); });
     const auto giveUp = std::chrono::steady_clock::now() + 20s;
     while (!probe.started.load() && std::chrono::steady_clock::now() < giveUp) std::this_thread::yield();
-    ASSERT_TRUE(probe.started.load()) << "the first call did not start";
+    const bool started = probe.started.load();
     int32_t result = 0;
-    std::optional<kiln::Trap> second = call(store, ok, {41}, &result);
+    std::optional<kiln::Trap> second;
+    if (started) second = call(store, ok, {41}, &result);
+    probe.release = true;
+    inside.join();
+    ASSERT_TRUE(started) << "the first call did not start";
     ASSERT_TRUE(second.has_value()) << "a second thread ran in the store at the same time";
     EXPECT_FALSE(second->error.empty());
     EXPECT_EQ(second->code, KILN_TRAP_NONE);
     EXPECT_NE(second->error.find("another thread"), std::string::npos) << second->error;
-    probe.release = true;
-    inside.join();
     EXPECT_EQ(describe(first), "returned");
     EXPECT_EQ(firstResult, 7);
     // Now the store is free: this thread may use it.
     EXPECT_EQ(describe(call(store, ok, {41}, &result)), "returned");
     EXPECT_EQ(result, 42);
   }
+}
+
+// The thread inside the store may change it (here a host function
+// instantiates into it) while a second thread calls in: that call is
+// refused before it looks at anything of the store's.
+TEST(Stores, RefusedWhileTheOwnerChangesTheStore) {
+  COMPILED(outcomes, "outcomes");
+  COMPILED(small, "small");
+  kiln::Store store;
+  Probe probe;
+  kiln::InstantiateError error;
+  kiln::Instance* inst = store.instantiate(outcomes, hostImports(), &error, &probe);
+  ASSERT_NE(inst, nullptr) << error.message;
+  const int kInstantiations = scaled(500);
+  probe.store = &store;
+  probe.module = small;
+  probe.instantiations = kInstantiations;
+  std::optional<kiln::Trap> first;
+  std::thread inside([&] { first = call(store, exportFunc(inst, "wait"), {}); });
+  const auto giveUp = std::chrono::steady_clock::now() + 20s;
+  while (!probe.started.load() && std::chrono::steady_clock::now() < giveUp) std::this_thread::yield();
+  if (!probe.started.load()) {
+    probe.release = true;
+    inside.join();
+    FAIL() << "the first call did not start";
+  }
+  const kiln_func* ok = exportFunc(inst, "ok");
+  size_t refused = 0, ran = 0;
+  while (probe.instantiations.load() > 0) {
+    std::optional<kiln::Trap> second = call(store, ok, {1});
+    (second && !second->error.empty() ? refused : ran) += 1;
+  }
+  probe.release = true;
+  inside.join();
+  EXPECT_EQ(describe(first), "returned");
+  EXPECT_EQ(ran, 0u) << "calls ran while another thread was in the store";
+  EXPECT_GT(refused, 0u);
+  EXPECT_EQ(store.instanceCount(), static_cast<size_t>(kInstantiations) + 1);
 }
 
 // ---- Limits ------------------------------------------------------------------------
