@@ -17,6 +17,8 @@
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../runtime/rt_range_registry.h"
 #include "kiln/abi.h"
 #include "kiln/kiln.h"
 
@@ -775,6 +778,61 @@ TEST(Stores, RefusedWhileTheOwnerChangesTheStore) {
   EXPECT_EQ(ran, 0u) << "calls ran while another thread was in the store";
   EXPECT_GT(refused, 0u);
   EXPECT_EQ(store.instanceCount(), static_cast<size_t>(kInstantiations) + 1);
+}
+
+// The registry the fault handler searches (compiled code, memory
+// reservations) is read without locks while other threads add and remove
+// ranges. One thread keeps freeing a slot and filling it with another
+// range; lookups of addresses in neither range must never find one (a
+// lookup that read the begin of one range and the end of the other would).
+// The readers are interrupted often by a signal whose handler waits a
+// little, so that the slot changes between any two of their loads.
+void pauseBriefly(int) {
+  timespec start{}, now{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do clock_gettime(CLOCK_MONOTONIC, &now);
+  while ((now.tv_sec - start.tv_sec) * 1'000'000'000L + (now.tv_nsec - start.tv_nsec) < 20'000);
+}
+
+TEST(Registry, LookupsNeverSeeHalfOfAReusedSlot) {
+  struct sigaction action {}, previous {};
+  action.sa_handler = pauseBriefly;
+  sigemptyset(&action.sa_mask);
+  ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
+  kiln::rt::RangeRegistry registry;
+  static const char kOwners[2] = {};
+  constexpr uintptr_t kRanges[2][2] = {{0x10000, 0x20000}, {0x30000, 0x40000}};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (size_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+      const uintptr_t* range = kRanges[i % 2];
+      registry.remove(registry.add(range[0], range[1], &kOwners[i % 2]));
+    }
+  });
+  std::atomic<size_t> misses{0}, hits{0};
+  std::atomic<bool> reading{true};
+  std::thread reader([&] {
+    const auto until = std::chrono::steady_clock::now() + 500ms;
+    while (std::chrono::steady_clock::now() < until) {
+      for (int i = 0; i < 1000; ++i) {
+        for (uintptr_t outside : {uintptr_t{0x8000}, uintptr_t{0x28000}, uintptr_t{0x48000}})
+          if (registry.find(outside)) misses.fetch_add(1, std::memory_order_relaxed);
+        if (registry.find(0x18000)) hits.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    reading = false;
+  });
+  const pthread_t readerThread = reader.native_handle();
+  while (reading.load()) {
+    pthread_kill(readerThread, SIGUSR1);
+    std::this_thread::sleep_for(50us);
+  }
+  reader.join();
+  stop = true;
+  writer.join();
+  sigaction(SIGUSR1, &previous, nullptr);
+  EXPECT_EQ(misses.load(), 0u) << "lookups found a range for an address outside every range";
+  std::printf("%zu lookups found the first range while it was registered\n", hits.load());
 }
 
 // ---- Limits ------------------------------------------------------------------------
