@@ -721,7 +721,11 @@ TEST(RuntimeInstance, StartFunction) {
     b.func(tVI, fn(w_get_g0), "get_g0");
     b.exportAs("get_g0", KILN_EXTERN_FUNC, 1);
     b.start(start);
-    auto inst = instantiate(b.build());
+    // A store of its own, gone before the descriptor it was made from (the
+    // test's store outlives this block, and the runtime reads the
+    // descriptors of its instances, for one when it names trap frames).
+    kiln::Store store;
+    auto inst = instantiate(b.build(), {}, nullptr, &store);
     ASSERT_TRUE(inst);
     EXPECT_EQ(callOk(*inst, "get_g0"), 1234);
   }
