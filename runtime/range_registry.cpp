@@ -5,11 +5,11 @@ namespace kiln::rt {
 void RangeRegistry::write(Slot& slot, uintptr_t begin, uintptr_t end, const void* owner) {
   const uint64_t sequence = slot.sequence.load(std::memory_order_relaxed);
   slot.sequence.store(sequence + 1, std::memory_order_relaxed);
-  // The odd number is visible before any of the fields change.
-  std::atomic_thread_fence(std::memory_order_release);
-  slot.begin.store(begin, std::memory_order_relaxed);
-  slot.end.store(end, std::memory_order_relaxed);
-  slot.owner.store(owner, std::memory_order_relaxed);
+  // Release stores (not a fence, which TSan does not model): a lookup that
+  // reads any new field then sees the odd number, or a later one.
+  slot.begin.store(begin, std::memory_order_release);
+  slot.end.store(end, std::memory_order_release);
+  slot.owner.store(owner, std::memory_order_release);
   slot.sequence.store(sequence + 2, std::memory_order_release);
 }
 
@@ -62,11 +62,10 @@ const void* RangeRegistry::find(uintptr_t addr, uintptr_t* begin, uintptr_t* end
     const Slot& slot = array->slots[i];
     const uint64_t sequence = slot.sequence.load(std::memory_order_acquire);
     if (sequence & 1) continue;
-    const void* owner = slot.owner.load(std::memory_order_relaxed);
-    uintptr_t b = slot.begin.load(std::memory_order_relaxed);
-    uintptr_t e = slot.end.load(std::memory_order_relaxed);
+    const void* owner = slot.owner.load(std::memory_order_acquire);
+    uintptr_t b = slot.begin.load(std::memory_order_acquire);
+    uintptr_t e = slot.end.load(std::memory_order_acquire);
     // The fields read belong together only if no write began meanwhile.
-    std::atomic_thread_fence(std::memory_order_acquire);
     if (!owner || slot.sequence.load(std::memory_order_relaxed) != sequence) continue;
     if (addr >= b && addr < e) {
       if (begin) *begin = b;
