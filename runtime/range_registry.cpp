@@ -2,6 +2,17 @@
 
 namespace kiln::rt {
 
+void RangeRegistry::write(Slot& slot, uintptr_t begin, uintptr_t end, const void* owner) {
+  const uint64_t sequence = slot.sequence.load(std::memory_order_relaxed);
+  slot.sequence.store(sequence + 1, std::memory_order_relaxed);
+  // Release stores (not a fence, which TSan does not model): a lookup that
+  // reads any new field then sees the odd number, or a later one.
+  slot.begin.store(begin, std::memory_order_release);
+  slot.end.store(end, std::memory_order_release);
+  slot.owner.store(owner, std::memory_order_release);
+  slot.sequence.store(sequence + 2, std::memory_order_release);
+}
+
 size_t RangeRegistry::add(uintptr_t begin, uintptr_t end, const void* owner) {
   std::lock_guard<std::mutex> lock(mutex_);
   Array* array = current_.load(std::memory_order_relaxed);
@@ -11,9 +22,7 @@ size_t RangeRegistry::add(uintptr_t begin, uintptr_t end, const void* owner) {
     for (size_t i = 0; i < used; ++i) {
       Slot& slot = array->slots[i];
       if (slot.owner.load(std::memory_order_relaxed) == nullptr) {
-        slot.begin.store(begin, std::memory_order_relaxed);
-        slot.end.store(end, std::memory_order_relaxed);
-        slot.owner.store(owner, std::memory_order_release);
+        write(slot, begin, end, owner);
         return i;
       }
     }
@@ -22,6 +31,7 @@ size_t RangeRegistry::add(uintptr_t begin, uintptr_t end, const void* owner) {
     auto* grown = new Array;
     grown->capacity = array ? array->capacity * 2 : 64;
     grown->slots = new Slot[grown->capacity];
+    // Not yet visible to lookups: plain copies, published below.
     for (size_t i = 0; i < used; ++i) {
       grown->slots[i].begin.store(array->slots[i].begin.load(std::memory_order_relaxed), std::memory_order_relaxed);
       grown->slots[i].end.store(array->slots[i].end.load(std::memory_order_relaxed), std::memory_order_relaxed);
@@ -31,10 +41,7 @@ size_t RangeRegistry::add(uintptr_t begin, uintptr_t end, const void* owner) {
     if (array) retired_.push_back(array);
     array = grown;
   }
-  Slot& slot = array->slots[used];
-  slot.begin.store(begin, std::memory_order_relaxed);
-  slot.end.store(end, std::memory_order_relaxed);
-  slot.owner.store(owner, std::memory_order_release);
+  write(array->slots[used], begin, end, owner);
   used_.store(used + 1, std::memory_order_release);
   return used;
 }
@@ -43,10 +50,7 @@ void RangeRegistry::remove(size_t handle) {
   std::lock_guard<std::mutex> lock(mutex_);
   Array* array = current_.load(std::memory_order_relaxed);
   if (!array || handle >= used_.load(std::memory_order_relaxed)) return;
-  Slot& slot = array->slots[handle];
-  slot.owner.store(nullptr, std::memory_order_release);
-  slot.begin.store(0, std::memory_order_relaxed);
-  slot.end.store(0, std::memory_order_relaxed);
+  write(array->slots[handle], 0, 0, nullptr);
 }
 
 const void* RangeRegistry::find(uintptr_t addr, uintptr_t* begin, uintptr_t* end) const {
@@ -56,10 +60,13 @@ const void* RangeRegistry::find(uintptr_t addr, uintptr_t* begin, uintptr_t* end
   if (used > array->capacity) used = array->capacity;
   for (size_t i = 0; i < used; ++i) {
     const Slot& slot = array->slots[i];
+    const uint64_t sequence = slot.sequence.load(std::memory_order_acquire);
+    if (sequence & 1) continue;
     const void* owner = slot.owner.load(std::memory_order_acquire);
-    if (!owner) continue;
-    uintptr_t b = slot.begin.load(std::memory_order_relaxed);
-    uintptr_t e = slot.end.load(std::memory_order_relaxed);
+    uintptr_t b = slot.begin.load(std::memory_order_acquire);
+    uintptr_t e = slot.end.load(std::memory_order_acquire);
+    // The fields read belong together only if no write began meanwhile.
+    if (!owner || slot.sequence.load(std::memory_order_relaxed) != sequence) continue;
     if (addr >= b && addr < e) {
       if (begin) *begin = b;
       if (end) *end = e;

@@ -5,7 +5,12 @@
 // reservation. Both sets change while other threads may fault, so lookups
 // read an array of atomic slots; adding and removing take a mutex. When the
 // array is full a larger copy is published and the old one is kept (never
-// freed), so a handler still reading it never touches freed memory.
+// freed), so a handler still reading it never touches freed memory. A slot
+// freed and reused while a lookup reads it would give the lookup the begin
+// of one range and the end of another, so each slot has a sequence number
+// (a seqlock): odd while the slot is being written, and a lookup skips a
+// slot whose number was odd or changed while it read (such a range is
+// being added or removed: no thread can be faulting in it).
 #pragma once
 
 #include <atomic>
@@ -32,10 +37,13 @@ class RangeRegistry {
 
  private:
   struct Slot {
+    std::atomic<uint64_t> sequence{0};  // odd while being written
     std::atomic<uintptr_t> begin{0};
     std::atomic<uintptr_t> end{0};
     std::atomic<const void*> owner{nullptr};
   };
+  // Writes a slot (with the mutex held), bumping its sequence number.
+  static void write(Slot& slot, uintptr_t begin, uintptr_t end, const void* owner);
   struct Array {
     size_t capacity = 0;
     Slot* slots = nullptr;

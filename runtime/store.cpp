@@ -193,22 +193,29 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
     return trap;
   }
   Impl& store = *impl_;
-  rt::InstanceData* inst = store.owns(func->vmctx) ? rt::instanceOf(func->vmctx) : nullptr;
-  if (!inst || !inst->ownsFunc(func))
-    return rt::callError("the function does not belong to this store (call it through its own store)");
-
   uintptr_t threadLimit = 0;
   std::string problem;
   if (!rt::prepareThreadForWasm(&threadLimit, &problem)) return rt::callError(problem);
 
+  // Claim the store before reading anything of it: the thread running in it
+  // may be changing it (a host function that instantiates into it).
   const long self = rt::currentThreadId();
   long running = 0;
   if (!store.runningThread.compare_exchange_strong(running, self, std::memory_order_acquire) && running != self)
     return rt::callError("the store is in use on another thread (a store runs on one thread at a time)");
+  auto release = [&] {
+    if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
+  };
+
+  rt::InstanceData* inst = store.owns(func->vmctx) ? rt::instanceOf(func->vmctx) : nullptr;
+  if (!inst || !inst->ownsFunc(func)) {
+    release();
+    return rt::callError("the function does not belong to this store (call it through its own store)");
+  }
 
   rt::StoreShared& shared = *store.shared;
   if (shared.mustStop()) {
-    if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
+    release();
     Trap trap;
     trap.code = KILN_TRAP_INTERRUPTED;
     return trap;
@@ -228,7 +235,7 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
   bool returned = rt::callProtected(func, args, &raw);
   --store.depth;
   shared.limits.stack_limit = savedLimit;
-  if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
+  release();
   if (returned) return std::nullopt;
   return rt::symbolizeTrap(raw);
 }
