@@ -36,6 +36,15 @@ struct StoreShared {
   // An eventfd that interrupt() signals, made by the first host call that
   // blocks (waitForHost); -1 until then.
   std::atomic<int> wakeFd{-1};
+  // The stack limit of the call running in the store (UINTPTR_MAX when
+  // none). While the store must stop, limits.stack_limit is UINTPTR_MAX
+  // instead, so that the stack check compiled code makes before every call
+  // fails, and the runtime reports that as an interrupt: calls need no
+  // check of their own (docs/architecture.md, Interruption).
+  uintptr_t entryLimit = UINTPTR_MAX;
+  // Sets limits.stack_limit for a call entering or leaving the store: the
+  // given limit, or UINTPTR_MAX while the interrupt word is set.
+  void setStackLimit(uintptr_t limit);
   // The epoch timer's entry for this store (guarded by the timer's lock).
   std::multimap<uint64_t, StoreShared*>::iterator timerEntry;
   bool timerArmed = false;

@@ -37,8 +37,18 @@ StoreShared::~StoreShared() {
   if (fd >= 0) close(fd);
 }
 
+// The word and the stack limit are written in this order, and read in the
+// opposite one by setStackLimit, all sequentially consistent: whichever of
+// the two threads comes second sees the other's word or overwrites its limit.
 void StoreShared::setInterruptWord(bool stop) {
-  std::atomic_ref<uint32_t>(limits.interrupt).store(stop ? 1 : 0, std::memory_order_release);
+  std::atomic_ref<uint32_t>(limits.interrupt).store(stop ? 1 : 0);
+  std::atomic_ref<uintptr_t>(limits.stack_limit).store(stop ? UINTPTR_MAX : entryLimit);
+}
+
+void StoreShared::setStackLimit(uintptr_t limit) {
+  std::atomic_ref<uintptr_t> stackLimit(limits.stack_limit);
+  stackLimit.store(limit);
+  if (std::atomic_ref<uint32_t>(limits.interrupt).load()) stackLimit.store(UINTPTR_MAX);
 }
 
 void StoreShared::setDeadline(uint64_t at) {
@@ -221,20 +231,24 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
     return trap;
   }
 
-  const uintptr_t savedLimit = shared.limits.stack_limit;
+  const uintptr_t savedLimit = shared.entryLimit;
   if (store.depth == 0) {
     uintptr_t limit = threadLimit;
     if (uint64_t budget = store.config.limits.maxStackBytes) {
       auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
       if (here > budget && here - budget > limit) limit = here - budget;
     }
-    shared.limits.stack_limit = limit;
+    shared.entryLimit = limit;  // only this thread reads it (setInterruptWord(false))
+    shared.setStackLimit(limit);
   }
   ++store.depth;
   rt::RawTrap raw;
   bool returned = rt::callProtected(func, args, &raw);
   --store.depth;
-  shared.limits.stack_limit = savedLimit;
+  if (store.depth == 0) {
+    shared.entryLimit = savedLimit;
+    shared.setStackLimit(savedLimit);
+  }
   release();
   if (returned) return std::nullopt;
   return rt::symbolizeTrap(raw);

@@ -295,6 +295,21 @@ Trap symbolizeTrap(const RawTrap& raw) {
 
 }  // namespace kiln::rt
 
+namespace kiln::rt {
+namespace {
+
+// A store that must stop raises its stack limit out of reach (rt_store.h,
+// StoreShared::entryLimit), so a failed stack check may mean an interrupt.
+uint32_t stopOrOverflow(const kiln_vmctx* vmctx, uint32_t code) {
+  if (code == KILN_TRAP_STACK_OVERFLOW && vmctx && vmctx->limits &&
+      std::atomic_ref<uint32_t>(vmctx->limits->interrupt).load() != 0)
+    return KILN_TRAP_INTERRUPTED;
+  return code;
+}
+
+}  // namespace
+}  // namespace kiln::rt
+
 namespace kiln {
 
 void setFaultHandlersEnabled(bool enabled) { rt::gHandlersEnabled.store(enabled, std::memory_order_release); }
@@ -330,7 +345,7 @@ extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmc
     if (functionStartForPc(caller) != start) origin = start;
   }
   RawTrap* trap = entry->trap;
-  trap->code = code;
+  trap->code = stopOrOverflow(vmctx, code);
   trap->exited = false;
   captureFrames(trap, origin, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), entry->frame);
   siglongjmp(entry->buf, 1);
@@ -344,7 +359,6 @@ extern "C" __attribute__((noreturn, noinline)) void kiln_rt_trap(kiln_vmctx* vmc
 // traps.
 extern "C" __attribute__((noreturn, noinline, used)) void kiln_rt_probe_overflow(kiln_vmctx* vmctx, uintptr_t pc) {
   using namespace kiln::rt;
-  (void)vmctx;
   EntryPoint* entry = tState.top;
   if (!entry) {
     fputs("kiln: stack probe outside of any call into wasm (compiled code must be called through Store::call)\n",
@@ -352,7 +366,7 @@ extern "C" __attribute__((noreturn, noinline, used)) void kiln_rt_probe_overflow
     abort();
   }
   RawTrap* trap = entry->trap;
-  trap->code = KILN_TRAP_STACK_OVERFLOW;
+  trap->code = stopOrOverflow(vmctx, KILN_TRAP_STACK_OVERFLOW);
   trap->exited = false;
   captureFrames(trap, pc, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), entry->frame);
   siglongjmp(entry->buf, 1);

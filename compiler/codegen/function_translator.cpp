@@ -259,7 +259,12 @@ void FunctionTranslator::checkStack() {
   if (stackCheckedIn_ == b_.GetInsertBlock()) return;
   llvm::Value* frame = callIntrinsic(llvm::Intrinsic::frameaddress, {mc_.ptrTy}, {b_.getInt32(0)});
   llvm::Value* limits = loadVmctxField(vmctx_offset::limits, mc_.ptrTy, "limits");
-  llvm::Value* limit = loadAt(mc_.i64Ty, limits, struct_offset::limitsStackLimit, mc_.tbaaVmctx, "stack_limit");
+  // Atomic: the runtime raises the limit out of reach from another thread to
+  // interrupt the store (interrupt_checks.h), so this check is also the
+  // interruption check of every call.
+  llvm::LoadInst* limit = loadAt(mc_.i64Ty, limits, struct_offset::limitsStackLimit, mc_.tbaaVmctx, "stack_limit");
+  limit->setAtomic(llvm::AtomicOrdering::Monotonic);
+  limit->setMetadata(kStackCheckMetadata, llvm::MDNode::get(mc_.ctx, {}));
   trapIf(b_.CreateICmpULT(b_.CreatePtrToInt(frame, mc_.i64Ty), limit), KILN_TRAP_STACK_OVERFLOW);
   stackCheckedIn_ = b_.GetInsertBlock();
 }

@@ -1,12 +1,15 @@
 #include "codegen/interrupt_checks.h"
 
-#include <llvm/ADT/SCCIterator.h>
+#include <llvm/Analysis/LoopInfo.h>
 #include <llvm/IR/CFG.h>
+#include <llvm/IR/Dominators.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InstIterator.h>
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Support/CommandLine.h>
+#include <llvm/Transforms/Utils/SSAUpdater.h>
 
 #include <map>
 #include <optional>
@@ -60,65 +63,60 @@ std::optional<uint32_t> originOf(const llvm::Instruction* inst) {
   return static_cast<uint32_t>(value->getZExtValue());
 }
 
-// Blocks that lie on some cycle (a strongly connected component with more
-// than one block, or a block that branches to itself).
-std::set<llvm::BasicBlock*> blocksOnCycles(llvm::Function& fn) {
-  std::set<llvm::BasicBlock*> result;
-  for (auto scc = llvm::scc_begin(&fn); !scc.isAtEnd(); ++scc) {
-    if (scc.hasCycle())
-      for (llvm::BasicBlock* block : *scc) result.insert(block);
-  }
-  return result;
-}
-
-// A call into wasm code (another compiled function, an import, a host
-// function, call_indirect), as opposed to an intrinsic or a runtime entry
-// point, which do bounded work.
-bool callsWasm(const llvm::Instruction& inst) {
-  const auto* call = llvm::dyn_cast<llvm::CallBase>(&inst);
-  if (!call || llvm::isa<llvm::IntrinsicInst>(call) || call->isInlineAsm()) return false;
-  const llvm::Function* callee = call->getCalledFunction();
-  if (!callee) return true;  // indirect: an import or call_indirect
-  return callee->hasFnAttribute(kFuncIndexAttr);
-}
+// How many loop iterations may pass between two reads of the interrupt word
+// (a count for the whole function, so nested loops share it).
+llvm::cl::opt<unsigned> gCountdown("kiln-epoch-countdown", llvm::cl::init(1024),
+                                   llvm::cl::desc("Loop iterations between two reads of the interrupt word"));
 
 }  // namespace
 
-llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::FunctionAnalysisManager&) {
+// Whether every iteration of the natural loop headed by `header` runs a stack
+// check (a block of the loop that dominates all its latches has one): such
+// a loop is interruptible already.
+bool checkedEveryIteration(llvm::BasicBlock* header, const llvm::LoopInfo& loops, const llvm::DominatorTree& dom) {
+  const llvm::Loop* loop = loops.getLoopFor(header);
+  if (!loop || loop->getHeader() != header) return false;  // irreducible
+  llvm::SmallVector<llvm::BasicBlock*, 4> latches;
+  loop->getLoopLatches(latches);
+  for (llvm::BasicBlock* block : loop->blocks()) {
+    bool checks = false;
+    for (const llvm::Instruction& inst : *block) checks = checks || inst.getMetadata(kStackCheckMetadata);
+    if (!checks) continue;
+    bool everyIteration = true;
+    for (llvm::BasicBlock* latch : latches) everyIteration = everyIteration && dom.dominates(block, latch);
+    if (everyIteration) return true;
+  }
+  return false;
+}
+
+llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::FunctionAnalysisManager& analyses) {
   if (fn.isDeclaration() || !fn.hasFnAttribute(kFuncIndexAttr)) return llvm::PreservedAnalyses::all();
   uint64_t funcIndex = 0;
   fn.getFnAttribute(kFuncIndexAttr).getValueAsString().getAsInteger(10, funcIndex);
 
-  // Where checks go, and which wasm function each one is for (a loop or
-  // call inlined from another function names that one in the trap).
-  struct Site {
-    llvm::BasicBlock* block;
-    llvm::Instruction* before;
-    uint32_t origin;
-  };
-  std::vector<Site> sites;
-  std::map<llvm::BasicBlock*, std::optional<uint32_t>> headers;  // in function order below
+  // The loop headers, in function order, and which wasm function each loop
+  // came from (one inlined from another function names that one in the
+  // trap).
+  std::map<llvm::BasicBlock*, std::optional<uint32_t>> headers;
   for (auto [latch, header] : backEdges(fn)) {
     std::optional<uint32_t>& origin = headers[header];
     if (!origin) origin = originOf(latch->getTerminator());
   }
+  if (headers.empty()) return llvm::PreservedAnalyses::all();
+  const llvm::LoopInfo& loops = analyses.getResult<llvm::LoopAnalysis>(fn);
+  const llvm::DominatorTree& dom = analyses.getResult<llvm::DominatorTreeAnalysis>(fn);
+  struct Site {
+    llvm::BasicBlock* header;
+    uint32_t origin;
+  };
+  std::vector<Site> sites;
   for (llvm::BasicBlock& block : fn) {
     auto it = headers.find(&block);
-    if (it == headers.end()) continue;
+    if (it == headers.end() || checkedEveryIteration(&block, loops, dom)) continue;
     std::optional<uint32_t> origin = it->second;
     for (const llvm::Instruction& inst : block)
       if (!origin) origin = originOf(&inst);
-    sites.push_back({&block, &*block.getFirstInsertionPt(), origin.value_or(static_cast<uint32_t>(funcIndex))});
-  }
-  std::set<llvm::BasicBlock*> onCycle = blocksOnCycles(fn);
-  for (llvm::BasicBlock& block : fn) {
-    if (onCycle.count(&block)) continue;
-    for (llvm::Instruction& inst : block) {
-      if (callsWasm(inst)) {
-        sites.push_back({&block, &inst, originOf(&inst).value_or(static_cast<uint32_t>(funcIndex))});
-        break;
-      }
-    }
+    sites.push_back({&block, origin.value_or(static_cast<uint32_t>(funcIndex))});
   }
   if (sites.empty()) return llvm::PreservedAnalyses::all();
   // The function can trap now: keep its frame for backtraces
@@ -133,18 +131,19 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
   llvm::Value* vmctx = fn.getArg(0);
   llvm::MDNode* invariant = llvm::MDNode::get(ctx, {});
   llvm::MDNode* unlikely = llvm::MDBuilder(ctx).createBranchWeights(1, 1u << 20);
+  llvm::Constant* countdown = llvm::ConstantInt::get(i32Ty, gCountdown < 1 ? 1u : unsigned(gCountdown));
 
   // The limits block never moves: find it once, at entry.
+  llvm::BasicBlock& entry = fn.getEntryBlock();
   llvm::IRBuilder<> b(ctx);
-  b.SetInsertPoint(&*fn.getEntryBlock().getFirstInsertionPt());
+  b.SetInsertPoint(&*entry.getFirstInsertionPt());
   llvm::LoadInst* limits = b.CreateAlignedLoad(
       ptrTy, b.CreateConstInBoundsGEP1_64(i8Ty, vmctx, vmctx_offset::limits), llvm::Align(8), "limits");
   limits->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
   llvm::Value* interruptPtr =
       b.CreateConstInBoundsGEP1_64(i8Ty, limits, struct_offset::limitsInterrupt, "interrupt_ptr");
 
-  // One cold block traps for every check of the function made for the same
-  // wasm function.
+  // One cold block traps for every check made for the same wasm function.
   llvm::FunctionCallee trapFn = declareRuntime(module, ModuleContext::RuntimeFn::trap);
   std::map<uint32_t, llvm::BasicBlock*> traps;
   auto trapFor = [&](uint32_t origin) {
@@ -158,15 +157,40 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
     return trap;
   };
 
-  for (auto [block, before, origin] : sites) {
-    llvm::BasicBlock* rest = block->splitBasicBlock(before, block->getName() + ".epoch_ok");
-    block->getTerminator()->eraseFromParent();
-    b.SetInsertPoint(block);
-    // A relaxed atomic load: another thread may set the word at any time,
-    // and a plain load could be hoisted out of the loop it guards.
+  // The countdown is one SSA variable for the whole function: `countdown`
+  // on entry, one less at every loop header, and reset when it reaches 0,
+  // which is when the header reads the interrupt word. It lives in a
+  // register: a decrement and a branch per iteration, no memory access.
+  llvm::SSAUpdater counter;
+  counter.Initialize(i32Ty, "epoch_countdown");
+  counter.AddAvailableValue(&entry, countdown);
+  std::vector<std::pair<llvm::BasicBlock*, llvm::Instruction*>> liveIns;  // (header, placeholder)
+  for (const Site& site : sites) {
+    llvm::BasicBlock* header = site.header;
+    llvm::BasicBlock* rest = header->splitBasicBlock(header->getFirstInsertionPt(), header->getName() + ".counted");
+    header->getTerminator()->eraseFromParent();
+    llvm::BasicBlock* read = llvm::BasicBlock::Create(ctx, "read_interrupt", &fn);
+    b.SetInsertPoint(header);
+    // Stands for the count on entry to the header until every definition
+    // is known (below).
+    auto* placeholder = llvm::cast<llvm::Instruction>(b.CreateFreeze(llvm::PoisonValue::get(i32Ty), "count_in"));
+    liveIns.emplace_back(header, placeholder);
+    llvm::Value* next = b.CreateSub(placeholder, b.getInt32(1), "count");
+    b.CreateCondBr(b.CreateICmpEQ(next, b.getInt32(0)), read, rest, unlikely);
+    // A relaxed atomic load: another thread may set the word at any time.
+    b.SetInsertPoint(read);
     llvm::LoadInst* interrupt = b.CreateAlignedLoad(i32Ty, interruptPtr, llvm::Align(4), "interrupt");
     interrupt->setAtomic(llvm::AtomicOrdering::Monotonic);
-    b.CreateCondBr(b.CreateICmpNE(interrupt, b.getInt32(0)), trapFor(origin), rest, unlikely);
+    b.CreateCondBr(b.CreateICmpNE(interrupt, b.getInt32(0)), trapFor(site.origin), rest, unlikely);
+    b.SetInsertPoint(&*rest->begin());
+    llvm::PHINode* left = b.CreatePHI(i32Ty, 2, "count_left");
+    left->addIncoming(next, header);
+    left->addIncoming(countdown, read);
+    counter.AddAvailableValue(rest, left);
+  }
+  for (auto [header, placeholder] : liveIns) {
+    placeholder->replaceAllUsesWith(counter.GetValueInMiddleOfBlock(header));
+    placeholder->eraseFromParent();
   }
   return llvm::PreservedAnalyses::none();
 }

@@ -1,21 +1,26 @@
-// Epoch checks (KILN_FLAG_EPOCH_CHECKS): compiled code tests its store's
-// interrupt word, which the runtime sets when the store's deadline passes on
-// the epoch clock or another thread interrupts it, and traps (interrupted),
-// so that a runaway guest can be stopped.
+// Epoch checks (KILN_FLAG_EPOCH_CHECKS): compiled code stops (traps
+// "interrupted") once its store's deadline has passed on the epoch clock or
+// another thread has interrupted it. The runtime then sets the store's
+// interrupt word (kiln_limits::interrupt) and raises its stack limit out of
+// reach, which gives two kinds of check:
 //
-// The checks are inserted after LLVM's optimisation pipeline, into the code
-// as it will be emitted: at the target of every back edge of the final
-// control-flow graph (every cycle has one, whatever the optimiser made of
-// the wasm loops), and before the wasm calls of blocks that lie on no
-// cycle. Inserting them earlier would put an atomic load into every loop,
-// and LLVM's loop vectorizer refuses loops with atomic loads; after the
-// vectorizer, a vector loop pays one check per vector iteration.
+// - Calls: every call is preceded by a stack check (function_translator.cpp,
+//   checkStack), which now fails; the runtime reports an interrupt when the
+//   word is set. Calls need nothing more, so recursion without loops (2^60
+//   calls of a depth-60 tree) is caught at no cost.
+// - Loops: this pass, after LLVM's whole pipeline, puts a check at the target
+//   of every back edge of a depth-first search of the final control-flow
+//   graph (every cycle, reducible or not, contains one), unless the loop
+//   runs a stack check on every iteration (it calls). The check counts
+//   down a function-wide counter kept in a register and reads the interrupt
+//   word only when it reaches zero (every 1024 iterations), so a loop pays a
+//   decrement and a branch per iteration, and no memory access.
 //
-// Why that bounds the time between two checks: a path without a check
-// contains no back edge, so it is a path through the blocks of one function
-// in topological order, plus the calls made along it; a called function runs
-// its own checks, and one that calls nothing and loops nowhere is a straight
-// path too. See docs/architecture.md.
+// Between two checks a thread runs no back edge, so it runs through the
+// blocks of one function once each, plus calls, which check on their own;
+// with the countdown, at most 1024 such passes. Inserting checks before the
+// vectorizer would put an atomic load into every loop, which LLVM's loop
+// vectorizer refuses; after it, a vector loop pays per vector iteration.
 #pragma once
 
 #include <llvm/IR/PassManager.h>

@@ -47,6 +47,9 @@ inline constexpr const char* kFuncIndexAttr = "kiln-func-index";
 // survives inlining, so the checks inserted after optimisation can name the
 // wasm function a loop or call came from.
 inline constexpr const char* kOriginMetadata = "kiln.func";
+// Metadata on the load of a stack check (which doubles as an interruption
+// check): a loop that runs one on every iteration needs no other.
+inline constexpr const char* kStackCheckMetadata = "kiln.stack_check";
 
 // The first global cell follows the header, 16-byte aligned.
 constexpr uint32_t kGlobalsOffset = (KILN_VMCTX_HEADER_SIZE + 15u) & ~15u;

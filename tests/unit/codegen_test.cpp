@@ -154,6 +154,7 @@ TEST(Codegen, EpochChecksInEveryLoop) {
     std::string ir = compile(m, level)->ir();
     EXPECT_NE(ir.find("load atomic i32, ptr %interrupt_ptr monotonic"), std::string::npos) << "-O" << level << "\n"
                                                                                             << ir;
+    EXPECT_NE(ir.find("%count = sub i32 %"), std::string::npos) << "-O" << level << "\n" << ir;
     EXPECT_NE(ir.find(trap), std::string::npos) << "-O" << level << "\n" << ir;
   }
   codegen::Options off;
@@ -163,22 +164,54 @@ TEST(Codegen, EpochChecksInEveryLoop) {
   EXPECT_EQ(ir.find(trap), std::string::npos) << ir;
 }
 
-// A function without loops checks before its calls (recursion would
-// otherwise run unchecked), and only on the path that calls.
-TEST(Codegen, EpochCheckBeforeCallsNotInLeafPaths) {
+// A function without loops has no countdown: its calls are covered by the
+// stack check before them, whose limit the runtime raises out of reach to
+// interrupt (an atomic load, so that it is read afresh), and only the path
+// that calls pays for it.
+TEST(Codegen, CallsAreCheckedByTheStackCheck) {
   Instr ifOp = op(Opcode::If);
   wasm::Module m = oneFunction({{ValType::I32}, {}},
                                {op(Opcode::LocalGet, 0), ifOp, op(Opcode::LocalGet, 0), op(Opcode::I32Const, 0, 1),
                                 op(Opcode::I32Sub), op(Opcode::Call, 0), op(Opcode::End), op(Opcode::End)});
   std::string ir = compile(m, 2)->ir();
-  size_t check = ir.find("load atomic i32");
+  size_t check = ir.find("load atomic i64");
   size_t call = ir.find("call void @wasm.f0.f(");
   ASSERT_NE(check, std::string::npos) << ir;
   ASSERT_NE(call, std::string::npos) << ir;
   EXPECT_LT(check, call) << ir;
-  // The entry block only tests the argument: no check before the branch.
-  size_t branch = ir.find("br i1");
-  EXPECT_LT(branch, check) << ir;
+  EXPECT_LT(ir.find("br i1"), check) << ir;  // the entry block only tests the argument
+  EXPECT_EQ(ir.find("%interrupt"), std::string::npos) << ir;
+}
+
+// A loop that calls on every iteration runs a stack check each time, which
+// is an interruption check too: no countdown. One that calls only on some
+// iterations gets one.
+TEST(Codegen, LoopsThatAlwaysCallNeedNoCountdown) {
+  // Function 0 is an import (env.g: (i32) -> ()), function 1 loops calling it.
+  auto module = [](bool always) {
+    Instr loop = op(Opcode::Loop);
+    Instr ifOp = op(Opcode::If);
+    // loop { if (always || n & 1) g(n); n -= 1; br_if n }
+    std::vector<Instr> code = {loop};
+    if (!always) code.insert(code.end(), {op(Opcode::LocalGet, 0), op(Opcode::I32Const, 0, 1), op(Opcode::I32And), ifOp});
+    code.insert(code.end(), {op(Opcode::LocalGet, 0), op(Opcode::Call, 0)});
+    if (!always) code.push_back(op(Opcode::End));
+    code.insert(code.end(), {op(Opcode::LocalGet, 0), op(Opcode::I32Const, 0, 1), op(Opcode::I32Sub),
+                             op(Opcode::LocalTee, 0), op(Opcode::BrIf, 0), op(Opcode::End), op(Opcode::End)});
+    wasm::Module m = oneFunction({{ValType::I32}, {}}, code);
+    m.imports.push_back({"env", "g", wasm::ExternKind::Func, 0, {}, {}, {}});
+    m.numImportedFuncs = 1;
+    m.funcTypes.insert(m.funcTypes.begin(), 0);
+    m.exports[0].index = 1;
+    m.funcNames.clear();
+    m.funcNames[1] = "f";
+    return m;
+  };
+  std::string ir = compile(module(true), 2)->ir();
+  EXPECT_EQ(ir.find("%count"), std::string::npos) << ir;
+  EXPECT_NE(ir.find("load atomic i64"), std::string::npos) << ir;
+  ir = compile(module(false), 2)->ir();
+  EXPECT_NE(ir.find("%count"), std::string::npos) << ir;
 }
 
 // The checks go in after the loop vectorizer, so a loop over linear memory
