@@ -6,7 +6,7 @@
 #   bash scripts/test.sh --asan       # build-asan/, Kiln built with ASan+UBSan
 #   bash scripts/test.sh --tsan       # build-tsan/, Kiln built with ThreadSanitizer; runs only
 #                                     # the runtime's unit tests (runtime_test, wasi_test,
-#                                     # dagger_test) and the concurrency suite: the other tests
+#                                     # dagger_test, host_wait_test) and the concurrency suite: the other tests
 #                                     # run guest code or the compiler on one thread, where TSan
 #                                     # has nothing to find; it says which it skipped
 set -euo pipefail
@@ -19,7 +19,7 @@ sanitizer=""
 
 # Under TSan: the test executables that exercise the runtime, and the
 # targets they need (kiln compiles the concurrency suite's modules).
-tsan_tests=(runtime_test wasi_test dagger_test concurrency_test)
+tsan_tests=(runtime_test wasi_test dagger_test host_wait_test concurrency_test)
 tsan_targets=(kiln "${tsan_tests[@]}")
 
 ctest_args=()

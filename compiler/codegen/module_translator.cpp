@@ -1,7 +1,10 @@
 // Module-level translation: declares every defined function, lowers the
 // bodies, and adds the array-call trampolines and the kiln_module
 // descriptor (descriptor.cpp).
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/CommandLine.h>
+#include <llvm/Transforms/Utils/ModuleUtils.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -50,6 +53,31 @@ void declareFunctions(ModuleContext& mc) {
   }
 }
 
+// For measurements only (bench/analysis/placement.py): moves all compiled
+// code by this many bytes (a multiple of 16), so that a loop's offset within
+// its 64-byte cache line, which alone moves a benchmark by up to 30 % on
+// Zen 5 (bench/FINDINGS.md), can be varied and averaged out. Set through
+// KILN_LLVM_ARGS=-kiln-code-shift=N.
+llvm::cl::opt<unsigned> gCodeShift("kiln-code-shift", llvm::cl::init(0),
+                                   llvm::cl::desc("Bytes of padding before the compiled code (measurements)"));
+
+void addCodeShift(ModuleContext& mc) {
+  if (gCodeShift == 0) return;
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(mc.voidTy, false), llvm::GlobalValue::InternalLinkage,
+                                    "kiln.code_shift", &mc.llvmModule);
+  fn->setSection(ModuleContext::kCodeSection);
+  fn->setAlignment(llvm::Align(64));
+  fn->addFnAttr(llvm::Attribute::Naked);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(mc.ctx, "entry", fn));
+  b.CreateCall(llvm::InlineAsm::get(llvm::FunctionType::get(mc.voidTy, false),
+                                    ".skip " + std::to_string(gCodeShift) + ", 0xcc", "", true));
+  b.CreateUnreachable();
+  fn->removeFromParent();
+  mc.llvmModule.getFunctionList().push_front(fn);
+  llvm::appendToUsed(mc.llvmModule, {fn});
+}
+
 }  // namespace
 
 std::unique_ptr<llvm::Module> translateModule(const wasm::Module& module, llvm::LLVMContext& context,
@@ -62,6 +90,7 @@ std::unique_ptr<llvm::Module> translateModule(const wasm::Module& module, llvm::
 
   ModuleContext mc(module, *llvmModule, options);
   declareFunctions(mc);
+  addCodeShift(mc);
   for (uint32_t i = module.numImportedFuncs; i < module.funcTypes.size(); ++i) {
     FunctionTranslator(mc, i).translate();
   }

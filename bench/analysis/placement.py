@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""What a compiler setting costs, with the code-placement lottery averaged out.
+
+On the Zen 5 reference machine a hot loop that starts in the first 8 bytes of
+a 64-byte line runs up to 30 % slower (bench/FINDINGS.md), so comparing two
+builds of a benchmark mostly compares where their loops happened to land.
+This script builds every benchmark once per setting and per code shift (0, 16,
+32 and 48 bytes of padding before the compiled code, `-kiln-code-shift`, which
+moves every loop to another offset in its line), runs all builds
+interleaved, and compares settings by the mean over the shifts of each
+build's median time.
+
+    bench/analysis/placement.py WASM_DIR REPS BASE=FLAGS OTHER=FLAGS ... [-- BENCH ...]
+
+    # after scripts/bench.sh (which leaves the wasm in bench/results/build/wasm):
+    bench/analysis/placement.py bench/results/build/wasm 3 \\
+        no-epoch="--epoch-checks=off" kiln="" fuel="--fuel 9223372036854775807"
+
+Prints a markdown table of mean times and ratios to the first setting, and the
+geometric mean of each ratio. Kiln is $KILN, else build/compiler/kiln.
+"""
+import math
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SHIFTS = [0, 16, 32, 48]
+
+
+def main():
+    args = sys.argv[1:]
+    benches = []
+    if "--" in args:
+        benches = args[args.index("--") + 1:]
+        args = args[:args.index("--")]
+    if len(args) < 3:
+        sys.exit(__doc__)
+    wasm_dir, reps, settings = args[0], int(args[1]), [a.split("=", 1) for a in args[2:]]
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    kiln = os.environ.get("KILN", os.path.join(repo, "build", "compiler", "kiln"))
+    if not benches:
+        benches = sorted(f[:-5] for f in os.listdir(wasm_dir) if f.endswith(".wasm") and f != "hello.wasm")
+    work = tempfile.mkdtemp(prefix="kiln-placement-")
+    builds = {}  # (bench, setting, shift) -> exe
+    for bench in benches:
+        for name, flags in settings:
+            for shift in SHIFTS:
+                exe = os.path.join(work, f"{bench}.{name}.{shift}")
+                env = dict(os.environ, KILN_LLVM_ARGS=f"-kiln-code-shift={shift}")
+                subprocess.run([kiln, "build", *shlex.split(flags), os.path.join(wasm_dir, bench + ".wasm"), "-o", exe],
+                               env=env, check=True)
+                builds[(bench, name, shift)] = exe
+        print(f"placement: built {bench}", file=sys.stderr, flush=True)
+    times = {key: [] for key in builds}
+    outputs = {}
+    for rep in range(reps):
+        for key, exe in builds.items():
+            start = time.perf_counter()
+            out = subprocess.run([exe], capture_output=True).stdout
+            times[key].append(time.perf_counter() - start)
+            bench = key[0]
+            if outputs.setdefault(bench, out) != out:
+                sys.exit(f"placement: {exe} printed a different result")
+        print(f"placement: repetition {rep + 1} of {reps} done", file=sys.stderr, flush=True)
+    names = [n for n, _ in settings]
+    print("| benchmark | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    logs = {n: [] for n in names}
+    for bench in benches:
+        mean = {n: statistics.mean(statistics.median(times[(bench, n, s)]) for s in SHIFTS) for n in names}
+        cells = []
+        for n in names:
+            ratio = mean[n] / mean[names[0]]
+            logs[n].append(math.log(ratio))
+            cells.append(f"{mean[n]:.3f} ({ratio:.3f}x)")
+        print(f"| {bench} | " + " | ".join(cells) + " |")
+    print("| **geomean ratio** | " + " | ".join(f"**{math.exp(statistics.mean(logs[n])):.3f}x**" for n in names) + " |")
+
+
+if __name__ == "__main__":
+    main()
