@@ -4,11 +4,13 @@
 On the Zen 5 reference machine a hot loop that starts in the first 8 bytes of
 a 64-byte line runs up to 30 % slower (bench/FINDINGS.md), so comparing two
 builds of a benchmark mostly compares where their loops happened to land.
-This script builds every benchmark once per setting and per code shift (0, 16,
-32 and 48 bytes of padding before the compiled code, `-kiln-code-shift`, which
-moves every loop to another offset in its line), runs all builds
+This script builds every benchmark once per setting and per code shift (0, 8,
+..., 56 bytes of padding before the compiled code, `-kiln-code-shift`, which
+moves every loop through each 8-byte window of its line), runs all builds
 interleaved, and compares settings by the mean over the shifts of each
-build's median time.
+build's fastest time (on a shared machine noise only ever adds time, and a
+median of a few runs still carries much of it; the geometric mean of the
+ratios of medians is printed too).
 
     bench/analysis/placement.py WASM_DIR REPS BASE=FLAGS OTHER=FLAGS ... [-- BENCH ...]
 
@@ -16,7 +18,7 @@ build's median time.
     bench/analysis/placement.py bench/results/build/wasm 3 \\
         no-epoch="--epoch-checks=off" kiln="" fuel="--fuel 9223372036854775807"
 
-Prints a markdown table of mean times and ratios to the first setting, and the
+Prints a markdown table of mean fastest times and ratios to the first setting, and the
 geometric mean of each ratio. Kiln is $KILN, else build/compiler/kiln.
 """
 import math
@@ -28,7 +30,7 @@ import sys
 import tempfile
 import time
 
-SHIFTS = [0, 16, 32, 48]
+SHIFTS = [0, 8, 16, 24, 32, 40, 48, 56]
 
 
 def main():
@@ -70,15 +72,20 @@ def main():
     print("| benchmark | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
     logs = {n: [] for n in names}
+    median_logs = {n: [] for n in names}
     for bench in benches:
-        mean = {n: statistics.mean(statistics.median(times[(bench, n, s)]) for s in SHIFTS) for n in names}
+        mean = {n: statistics.mean(min(times[(bench, n, s)]) for s in SHIFTS) for n in names}
+        mean_median = {n: statistics.mean(statistics.median(times[(bench, n, s)]) for s in SHIFTS) for n in names}
         cells = []
         for n in names:
             ratio = mean[n] / mean[names[0]]
             logs[n].append(math.log(ratio))
+            median_logs[n].append(math.log(mean_median[n] / mean_median[names[0]]))
             cells.append(f"{mean[n]:.3f} ({ratio:.3f}x)")
         print(f"| {bench} | " + " | ".join(cells) + " |")
     print("| **geomean ratio** | " + " | ".join(f"**{math.exp(statistics.mean(logs[n])):.3f}x**" for n in names) + " |")
+    print("| geomean ratio of medians | " + " | ".join(f"{math.exp(statistics.mean(median_logs[n])):.3f}x"
+                                                      for n in names) + " |")
 
 
 if __name__ == "__main__":

@@ -420,6 +420,24 @@ def main():
     if args.reps > 1:
         md.append(spread_table(results, benches, engines))
 
+    if "kiln-no-epoch" in engines and ("kiln" in engines or "kiln-fuel" in engines):
+        # What the interruption checks (default on) and fuel metering cost,
+        # each relative to the same build without them.
+        costs = [(e, label) for e, label in (("kiln", "epoch checks (kiln ÷ kiln-no-epoch)"),
+                                              ("kiln-fuel", "fuel (kiln-fuel ÷ kiln-no-epoch)")) if e in engines]
+        md.append("## Cost of interruption and metering\n")
+        md.append("Each build's median time divided by the same program built with `--epoch-checks=off`. "
+                  "A single build's loops land at one offset in their cache lines, which on some CPUs moves a "
+                  "loop's time by more than these checks cost; `bench/analysis/placement.py` averages over "
+                  "eight code placements (bench/FINDINGS.md).\n")
+        rel = {e: {b: (median[b][e] / median[b]["kiln-no-epoch"]
+                       if median[b][e] and median[b]["kiln-no-epoch"] else None) for b in benches}
+               for e, _ in costs}
+        rows = [[b] + [f"{rel[e][b]:.3f}×" if rel[e][b] else "–" for e, _ in costs] for b in benches]
+        rows.append(["**geomean**"] + [f"**{geomean(list(rel[e].values())):.3f}×**"
+                                       if geomean(list(rel[e].values())) else "–" for e, _ in costs])
+        md.append(table(["benchmark"] + [label for _, label in costs], rows) + "\n")
+
     md.append("## Compile time\n")
     md.append("Seconds to build each program: clang to native code and to wasm (for reference), Kiln's "
               "`kiln build` (translate, optimise, emit, link), and wasm2c plus clang -O2 plus link.\n")

@@ -1,6 +1,7 @@
 #include "codegen/interrupt_checks.h"
 
 #include <llvm/Analysis/LoopInfo.h>
+#include <llvm/Analysis/ScalarEvolution.h>
 #include <llvm/IR/CFG.h>
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/IRBuilder.h>
@@ -68,6 +69,24 @@ std::optional<uint32_t> originOf(const llvm::Instruction* inst) {
 llvm::cl::opt<unsigned> gCountdown("kiln-epoch-countdown", llvm::cl::init(1024),
                                    llvm::cl::desc("Loop iterations between two reads of the interrupt word"));
 
+// A short loop (below) runs at most this many iterations, and at most
+// kShortLoopWork instructions in all, between two checks.
+constexpr unsigned kShortLoopTrips = 1u << 16;
+constexpr uint64_t kShortLoopWork = 1u << 22;
+
+// If `header` heads an innermost loop with a preheader whose trip count has
+// a small constant bound, that bound: the loop needs no check of its own if
+// its preheader charges the countdown for all its iterations at once.
+unsigned shortLoopTrips(llvm::BasicBlock* header, const llvm::LoopInfo& loops, llvm::ScalarEvolution& scev) {
+  llvm::Loop* loop = loops.getLoopFor(header);
+  if (!loop || loop->getHeader() != header || !loop->isInnermost() || !loop->getLoopPreheader()) return 0;
+  unsigned trips = scev.getSmallConstantMaxTripCount(loop);
+  if (trips == 0 || trips > kShortLoopTrips) return 0;
+  uint64_t size = 0;
+  for (llvm::BasicBlock* block : loop->blocks()) size += block->size();
+  return size * trips <= kShortLoopWork ? trips : 0;
+}
+
 }  // namespace
 
 // Whether every iteration of the natural loop headed by `header` runs a stack
@@ -105,8 +124,12 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
   if (headers.empty()) return llvm::PreservedAnalyses::all();
   const llvm::LoopInfo& loops = analyses.getResult<llvm::LoopAnalysis>(fn);
   const llvm::DominatorTree& dom = analyses.getResult<llvm::DominatorTreeAnalysis>(fn);
+  llvm::ScalarEvolution& scev = analyses.getResult<llvm::ScalarEvolutionAnalysis>(fn);
+  // A check splits its block before `at`, counts down by `weight` and, at
+  // zero or below, reads the interrupt word.
   struct Site {
-    llvm::BasicBlock* header;
+    llvm::Instruction* at;
+    uint32_t weight;
     uint32_t origin;
   };
   std::vector<Site> sites;
@@ -116,7 +139,15 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
     std::optional<uint32_t> origin = it->second;
     for (const llvm::Instruction& inst : block)
       if (!origin) origin = originOf(&inst);
-    sites.push_back({&block, origin.value_or(static_cast<uint32_t>(funcIndex))});
+    uint32_t where = origin.value_or(static_cast<uint32_t>(funcIndex));
+    // A short loop is charged on entry, in its preheader (unless that
+    // block is a loop header with a check of its own), and runs unchecked.
+    llvm::BasicBlock* preheader = loops.getLoopFor(&block) ? loops.getLoopFor(&block)->getLoopPreheader() : nullptr;
+    if (unsigned trips = shortLoopTrips(&block, loops, scev); trips && !headers.count(preheader)) {
+      sites.push_back({preheader->getTerminator(), trips, where});
+      continue;
+    }
+    sites.push_back({&*block.getFirstInsertionPt(), 1, where});
   }
   if (sites.empty()) return llvm::PreservedAnalyses::all();
   // The function can trap now: keep its frame for backtraces
@@ -158,25 +189,31 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
   };
 
   // The countdown is one SSA variable for the whole function: `countdown`
-  // on entry, one less at every loop header, and reset when it reaches 0,
-  // which is when the header reads the interrupt word. It lives in a
-  // register: a decrement and a branch per iteration, no memory access.
+  // on entry, one less at every loop header (a short loop's trip bound less
+  // in its preheader), and reset when it reaches 0 or below, which is when
+  // the check reads the interrupt word. It lives in a register: a decrement
+  // and a branch per iteration, no memory access.
   llvm::SSAUpdater counter;
   counter.Initialize(i32Ty, "epoch_countdown");
   counter.AddAvailableValue(&entry, countdown);
-  std::vector<std::pair<llvm::BasicBlock*, llvm::Instruction*>> liveIns;  // (header, placeholder)
+  std::vector<std::pair<llvm::BasicBlock*, llvm::Instruction*>> liveIns;  // (block, placeholder)
   for (const Site& site : sites) {
-    llvm::BasicBlock* header = site.header;
-    llvm::BasicBlock* rest = header->splitBasicBlock(header->getFirstInsertionPt(), header->getName() + ".counted");
+    llvm::BasicBlock* header = site.at->getParent();
+    llvm::BasicBlock* rest = header->splitBasicBlock(site.at, header->getName() + ".counted");
     header->getTerminator()->eraseFromParent();
     llvm::BasicBlock* read = llvm::BasicBlock::Create(ctx, "read_interrupt", &fn);
     b.SetInsertPoint(header);
-    // Stands for the count on entry to the header until every definition
-    // is known (below).
+    // Stands for the count on entry to the block until every definition
+    // is known (below). No block holds two sites: each is a back-edge target
+    // or the preheader of a short loop that is not one.
     auto* placeholder = llvm::cast<llvm::Instruction>(b.CreateFreeze(llvm::PoisonValue::get(i32Ty), "count_in"));
     liveIns.emplace_back(header, placeholder);
-    llvm::Value* next = b.CreateSub(placeholder, b.getInt32(1), "count");
-    b.CreateCondBr(b.CreateICmpEQ(next, b.getInt32(0)), read, rest, unlikely);
+    llvm::Value* next = b.CreateSub(placeholder, b.getInt32(site.weight), "count");
+    // The count is at least 1 on entry to every check (it starts there and
+    // is reset there), so a check that counts 1 tests for zero, which x86
+    // fuses with the decrement.
+    llvm::Value* due = site.weight == 1 ? b.CreateICmpEQ(next, b.getInt32(0)) : b.CreateICmpSLE(next, b.getInt32(0));
+    b.CreateCondBr(due, read, rest, unlikely);
     // A relaxed atomic load: another thread may set the word at any time.
     b.SetInsertPoint(read);
     llvm::LoadInst* interrupt = b.CreateAlignedLoad(i32Ty, interruptPtr, llvm::Align(4), "interrupt");
@@ -189,7 +226,9 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
     counter.AddAvailableValue(rest, left);
   }
   for (auto [header, placeholder] : liveIns) {
-    placeholder->replaceAllUsesWith(counter.GetValueInMiddleOfBlock(header));
+    // (A short loop's preheader may be the entry block, where the count
+    // starts.)
+    placeholder->replaceAllUsesWith(header == &entry ? countdown : counter.GetValueInMiddleOfBlock(header));
     placeholder->eraseFromParent();
   }
   return llvm::PreservedAnalyses::none();

@@ -15,10 +15,15 @@
 //   down a function-wide counter kept in a register and reads the interrupt
 //   word only when it reaches zero (every 1024 iterations), so a loop pays a
 //   decrement and a branch per iteration, and no memory access.
+// - Short loops: an innermost loop whose trip count has a constant bound of
+//   at most 65536 (and at most 2^22 instructions in all) is charged its
+//   bound at once, in its preheader, and runs without a check (a vector
+//   loop over a fixed-size row, a block of a hash).
 //
-// Between two checks a thread runs no back edge, so it runs through the
-// blocks of one function once each, plus calls, which check on their own;
-// with the countdown, at most 1024 such passes. Inserting checks before the
+// Between two checks a thread runs no back edge outside short loops, so it
+// runs through the blocks of one function once each, plus calls, which check
+// on their own, and short loops; with the countdown, at most 1024 such
+// passes, counting each iteration of a short loop as one. Inserting checks before the
 // vectorizer would put an atomic load into every loop, which LLVM's loop
 // vectorizer refuses; after it, a vector loop pays per vector iteration.
 #pragma once

@@ -9,6 +9,7 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <cstddef>
+#include <regex>
 
 #include "codegen/codegen.h"
 #include "codegen_test_util.h"
@@ -234,6 +235,47 @@ TEST(Codegen, EpochChecksKeepLoopsVectorized) {
   std::string ir = compile(m, 2)->ir();
   EXPECT_NE(ir.find("x i32>"), std::string::npos) << "not vectorized:\n" << ir;
   EXPECT_NE(ir.find("load atomic i32"), std::string::npos) << ir;
+}
+
+// A short loop (a constant bound on its trip count) is charged its bound in
+// its preheader and has no check inside; the same loop with a trip count
+// from an argument counts down every iteration.
+TEST(Codegen, ShortLoopsAreChargedOnEntry) {
+  // i = 0; loop { mem[4*i] += i; i += 1; br_if (i != n) }, where n is the
+  // constant 1000 or the argument
+  auto module = [](bool constantTrips) {
+    Instr loop = op(Opcode::Loop);
+    Instr load = op(Opcode::I32Load);
+    Instr store = op(Opcode::I32Store);
+    std::vector<Instr> code = {
+        loop,
+        op(Opcode::LocalGet, 1), op(Opcode::I32Const, 0, 2), op(Opcode::I32Shl),
+        op(Opcode::LocalGet, 1), op(Opcode::I32Const, 0, 2), op(Opcode::I32Shl), load,
+        op(Opcode::LocalGet, 1), op(Opcode::I32Add), store,
+        op(Opcode::LocalGet, 1), op(Opcode::I32Const, 0, 1), op(Opcode::I32Add), op(Opcode::LocalTee, 1),
+        constantTrips ? op(Opcode::I32Const, 0, 1000) : op(Opcode::LocalGet, 0), op(Opcode::I32Ne), op(Opcode::BrIf, 0),
+        op(Opcode::End), op(Opcode::End)};
+    wasm::Module m = oneFunction({{ValType::I32}, {}}, code, {ValType::I32});
+    m.memories.push_back({{1, std::nullopt}});
+    return m;
+  };
+  std::regex countdown(R"(%count\d* = sub i32 \S+, (\d+))");
+  auto weights = [&](const std::string& ir) {
+    std::vector<long> found;
+    for (std::sregex_iterator it(ir.begin(), ir.end(), countdown), end; it != end; ++it)
+      found.push_back(std::stol((*it)[1]));
+    return found;
+  };
+  std::string ir = compile(module(true), 2)->ir();
+  std::vector<long> w = weights(ir);
+  ASSERT_EQ(w.size(), 1u) << ir;
+  EXPECT_GT(w[0], 1) << ir;
+  EXPECT_LE(w[0], 1000) << ir;
+  EXPECT_NE(ir.find("load atomic i32, ptr %interrupt_ptr monotonic"), std::string::npos) << ir;
+  ir = compile(module(false), 2)->ir();
+  w = weights(ir);
+  ASSERT_FALSE(w.empty()) << ir;
+  for (long weight : w) EXPECT_EQ(weight, 1) << ir;
 }
 
 // Fuel: each straight-line run subtracts its cost and traps below zero.

@@ -188,8 +188,7 @@ class ModuleBuilder {
     EXPECT_EQ(m.bodies.size(), 0u) << "imports before definitions";
     Import im;
     im.module = "env";
-    im.name = "f";
-    im.name += std::to_string(m.imports.size());
+    im.name = std::string("f") + std::to_string(m.imports.size());
     im.kind = ExternKind::Func;
     im.funcTypeIndex = type(std::move(params), std::move(results));
     m.imports.push_back(im);
@@ -200,8 +199,7 @@ class ModuleBuilder {
     EXPECT_EQ(m.globals.size(), m.numImportedGlobals) << "imports before definitions";
     Import im;
     im.module = "env";
-    im.name = "g";
-    im.name += std::to_string(m.imports.size());
+    im.name = std::string("g") + std::to_string(m.imports.size());
     im.kind = ExternKind::Global;
     im.global = GlobalType{t, isMutable};
     m.imports.push_back(im);
