@@ -1821,8 +1821,10 @@ TEST(RuntimeStore, InterruptsAndDeadlines) {
   EXPECT_EQ(callOk(*inst, "add", {1, 2}), 3);
   // The timer raises the interrupt word when a deadline falls due.
   store.setTimeout(std::chrono::milliseconds(20));
-  for (int i = 0; i < 5000 && inst->vmctx()->limits->interrupt == 0; ++i) usleep(1000);
-  EXPECT_NE(inst->vmctx()->limits->interrupt, 0u);
+  // (Read as compiled code does: the timer thread writes the word.)
+  auto interruptWord = [&] { return __atomic_load_n(&inst->vmctx()->limits->interrupt, __ATOMIC_RELAXED); };
+  for (int i = 0; i < 5000 && interruptWord() == 0; ++i) usleep(1000);
+  EXPECT_NE(interruptWord(), 0u);
   EXPECT_EQ(trapCode(call(*inst, "add", {1, 2})), KILN_TRAP_INTERRUPTED);
   store.clearDeadline();
   // An interrupt from another thread sticks, even against a new deadline.
