@@ -28,7 +28,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from compare import time_interleaved
 
 SHIFTS = [0, 8, 16, 24, 32, 40, 48, 56]
 
@@ -57,17 +58,13 @@ def main():
                                env=env, check=True)
                 builds[(bench, name, shift)] = exe
         print(f"placement: built {bench}", file=sys.stderr, flush=True)
-    times = {key: [] for key in builds}
-    outputs = {}
-    for rep in range(reps):
-        for key, exe in builds.items():
-            start = time.perf_counter()
-            out = subprocess.run([exe], capture_output=True).stdout
-            times[key].append(time.perf_counter() - start)
-            bench = key[0]
-            if outputs.setdefault(bench, out) != out:
-                sys.exit(f"placement: {exe} printed a different result")
-        print(f"placement: repetition {rep + 1} of {reps} done", file=sys.stderr, flush=True)
+    by_exe, outputs = time_interleaved(
+        list(builds.values()), reps,
+        after_rep=lambda rep: print(f"placement: repetition {rep + 1} of {reps} done", file=sys.stderr, flush=True))
+    for (bench, name, _), exe in builds.items():
+        if outputs[exe] != outputs[builds[(bench, settings[0][0], SHIFTS[0])]]:
+            sys.exit(f"placement: {exe} printed a different result")
+    times = {key: by_exe[exe] for key, exe in builds.items()}
     names = [n for n, _ in settings]
     print("| benchmark | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))

@@ -434,8 +434,8 @@ def main():
                        if median[b][e] and median[b]["kiln-no-epoch"] else None) for b in benches}
                for e, _ in costs}
         rows = [[b] + [f"{rel[e][b]:.3f}×" if rel[e][b] else "–" for e, _ in costs] for b in benches]
-        rows.append(["**geomean**"] + [f"**{geomean(list(rel[e].values())):.3f}×**"
-                                       if geomean(list(rel[e].values())) else "–" for e, _ in costs])
+        means = [geomean(list(rel[e].values())) for e, _ in costs]
+        rows.append(["**geomean**"] + [f"**{m:.3f}×**" if m else "–" for m in means])
         md.append(table(["benchmark"] + [label for _, label in costs], rows) + "\n")
 
     md.append("## Compile time\n")

@@ -74,12 +74,11 @@ llvm::cl::opt<unsigned> gCountdown("kiln-epoch-countdown", llvm::cl::init(1024),
 constexpr unsigned kShortLoopTrips = 1u << 16;
 constexpr uint64_t kShortLoopWork = 1u << 22;
 
-// If `header` heads an innermost loop with a preheader whose trip count has
-// a small constant bound, that bound: the loop needs no check of its own if
-// its preheader charges the countdown for all its iterations at once.
-unsigned shortLoopTrips(llvm::BasicBlock* header, const llvm::LoopInfo& loops, llvm::ScalarEvolution& scev) {
-  llvm::Loop* loop = loops.getLoopFor(header);
-  if (!loop || loop->getHeader() != header || !loop->isInnermost() || !loop->getLoopPreheader()) return 0;
+// If `loop` is innermost, has a preheader and a small constant bound on its
+// trip count, that bound: the loop needs no check of its own if its
+// preheader charges the countdown for all its iterations at once.
+unsigned shortLoopTrips(llvm::Loop* loop, llvm::ScalarEvolution& scev) {
+  if (!loop->isInnermost() || !loop->getLoopPreheader()) return 0;
   unsigned trips = scev.getSmallConstantMaxTripCount(loop);
   if (trips == 0 || trips > kShortLoopTrips) return 0;
   uint64_t size = 0;
@@ -142,10 +141,13 @@ llvm::PreservedAnalyses InterruptCheckPass::run(llvm::Function& fn, llvm::Functi
     uint32_t where = origin.value_or(static_cast<uint32_t>(funcIndex));
     // A short loop is charged on entry, in its preheader (unless that
     // block is a loop header with a check of its own), and runs unchecked.
-    llvm::BasicBlock* preheader = loops.getLoopFor(&block) ? loops.getLoopFor(&block)->getLoopPreheader() : nullptr;
-    if (unsigned trips = shortLoopTrips(&block, loops, scev); trips && !headers.count(preheader)) {
-      sites.push_back({preheader->getTerminator(), trips, where});
-      continue;
+    llvm::Loop* loop = loops.getLoopFor(&block);
+    if (loop && loop->getHeader() == &block) {
+      unsigned trips = shortLoopTrips(loop, scev);
+      if (trips && !headers.count(loop->getLoopPreheader())) {
+        sites.push_back({loop->getLoopPreheader()->getTerminator(), trips, where});
+        continue;
+      }
     }
     sites.push_back({&*block.getFirstInsertionPt(), 1, where});
   }

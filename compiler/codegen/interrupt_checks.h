@@ -23,9 +23,10 @@
 // Between two checks a thread runs no back edge outside short loops, so it
 // runs through the blocks of one function once each, plus calls, which check
 // on their own, and short loops; with the countdown, at most 1024 such
-// passes, counting each iteration of a short loop as one. Inserting checks before the
-// vectorizer would put an atomic load into every loop, which LLVM's loop
-// vectorizer refuses; after it, a vector loop pays per vector iteration.
+// passes, counting each iteration of a short loop as one. Inserting checks
+// before the vectorizer would put an atomic load into every loop, which
+// LLVM's loop vectorizer refuses; after it, a vector loop pays per vector
+// iteration.
 #pragma once
 
 #include <llvm/IR/PassManager.h>

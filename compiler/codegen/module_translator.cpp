@@ -4,9 +4,9 @@
 #include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/CommandLine.h>
-#include <llvm/Transforms/Utils/ModuleUtils.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/ModuleUtils.h>
 
 #include <stdexcept>
 
@@ -54,7 +54,7 @@ void declareFunctions(ModuleContext& mc) {
 }
 
 // For measurements only (bench/analysis/placement.py): moves all compiled
-// code by this many bytes (a multiple of 16), so that a loop's offset within
+// code by this many bytes, so that a loop's offset within
 // its 64-byte cache line, which alone moves a benchmark by up to 30 % on
 // Zen 5 (bench/FINDINGS.md), can be varied and averaged out. Set through
 // KILN_LLVM_ARGS=-kiln-code-shift=N.
