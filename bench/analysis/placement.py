@@ -18,6 +18,11 @@ ratios of medians is printed too).
     bench/analysis/placement.py bench/results/build/wasm 3 \\
         no-epoch="--epoch-checks=off" kiln="" fuel="--fuel 9223372036854775807"
 
+A FLAGS word of the form llvm:OPTION passes OPTION to Kiln's LLVM (through
+KILN_LLVM_ARGS), for settings that only a developer option reaches:
+
+    bench/analysis/placement.py WASM_DIR 3 counter="llvm:-kiln-epoch-induction=false" kiln=""
+
 Prints a markdown table of mean fastest times and ratios to the first setting, and the
 geometric mean of each ratio. Kiln is $KILN, else build/compiler/kiln.
 """
@@ -53,8 +58,11 @@ def main():
         for name, flags in settings:
             for shift in SHIFTS:
                 exe = os.path.join(work, f"{bench}.{name}.{shift}")
-                env = dict(os.environ, KILN_LLVM_ARGS=f"-kiln-code-shift={shift}")
-                subprocess.run([kiln, "build", *shlex.split(flags), os.path.join(wasm_dir, bench + ".wasm"), "-o", exe],
+                words = shlex.split(flags)
+                llvm = [w[len("llvm:"):] for w in words if w.startswith("llvm:")]
+                env = dict(os.environ, KILN_LLVM_ARGS=" ".join([f"-kiln-code-shift={shift}", *llvm]))
+                kiln_flags = [w for w in words if not w.startswith("llvm:")]
+                subprocess.run([kiln, "build", *kiln_flags, os.path.join(wasm_dir, bench + ".wasm"), "-o", exe],
                                env=env, check=True)
                 builds[(bench, name, shift)] = exe
         print(f"placement: built {bench}", file=sys.stderr, flush=True)

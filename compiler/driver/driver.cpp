@@ -13,6 +13,7 @@
 #include "driver/options.h"
 #include "driver/pipeline.h"
 #include "driver/run_command.h"
+#include "driver/serve_command.h"
 #include "driver/wasi_test_command.h"
 #include "spec-tests/wast_command.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
       case Command::Compile: return compileCommand(options);
       case Command::Build: return buildCommand(options);
       case Command::Run: return runCommand(options);
+      case Command::Serve: return serveCommand(options);
       case Command::Wast: return wastCommand(options);
       case Command::WasiTest: return wasiTestCommand(options);
     }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <tuple>
 
 #include "CLI/CLI.hpp"
 #include "driver/error.h"
@@ -29,6 +30,7 @@ constexpr const char* kFooter = R"(Examples:
   kiln run --dir-ro . app.wasm              grant the current directory, read-only
   kiln build app.wasm --dir data -o app     bake a grant into the executable (KILN_DIR overrides)
   kiln run lib.wasm --invoke add -- 2 40    call the export `add`, print 42
+  kiln serve app.so --timeout 1s            HTTP: a fresh instance per request (WAGI)
   kiln wast i32.wast                        run a spec test script (scripts/spec.sh: all)
   kiln wasi-test ../shared/wasi-testsuite/c run the WASI test suite (scripts/wasi-test.sh)
 
@@ -331,6 +333,35 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       "  kiln run --dir ./data::/data --dir-ro /usr/share/dict::dict app.wasm\n"
       "  kiln run math.wasm --invoke fib 30");
 
+  CLI::App* serve = app.add_subcommand("serve", "Serve HTTP: one fresh instance of a WASI program per request (WAGI)");
+  serve->add_option("input", options->input, "The module: .wasm (compiled, cached) or a .so from kiln compile --emit=shared")
+      ->required();
+  serve->add_option("--listen", options->listen, "Address to listen on (default 127.0.0.1:8080; port 0 picks one)")
+      ->option_text("HOST:PORT");
+  serve->add_option("--instances", options->instances,
+                    "Requests served at once, each on its own thread and instance (default 1000)")
+      ->check(CLI::Range(1, 100000))
+      ->option_text("N");
+  std::string maxRequest, maxResponse;
+  serve->add_option("--max-request", maxRequest, "Largest request body; larger ones get 413 (default 16MiB)")
+      ->option_text("SIZE");
+  serve->add_option("--max-response", maxResponse, "Largest response a handler may write; more is a 500 (default 64MiB)")
+      ->option_text("SIZE");
+  serve->add_flag("-q,--quiet", options->quiet, "No access log (one line per request on stderr)");
+  addCapabilityFlags(serve, options, &dirs, &dirsReadOnly);
+  serve->add_flag("--no-cache", options->noCache, "Do not read or write the compiled-module cache");
+  addLimitFlags(serve, &timeout, &fuel, &maxMemory, &maxStack);
+  addCodegenFlags(serve, options, &boundsChecks, &epochChecks);
+  serve->footer(
+      "Each request runs the module's _start in a fresh store with the limits above (per request); the request\n"
+      "reaches it as CGI variables (REQUEST_METHOD, PATH_INFO, QUERY_STRING, HTTP_*), its query parameters as\n"
+      "arguments and its body on stdin. The handler prints headers (Content-Type, optionally Status or\n"
+      "Location), an empty line, then the body. A handler that traps, exits non-zero, runs past --timeout or\n"
+      "writes no headers gets a 500. SIGTERM or SIGINT stops accepting, lets requests in flight finish, exits.\n"
+      "Examples:\n"
+      "  kiln compile --emit=shared app.wasm -o app.so\n"
+      "  kiln serve app.so --listen 127.0.0.1:8080 --timeout 1s --max-memory 64MiB --instances 1000");
+
   CLI::App* wast = app.add_subcommand("wast", "Run WebAssembly spec test scripts (.wast) through the AOT pipeline");
   wast->add_option("files", options->wastFiles, "The .wast scripts (converted with wast2json from wabt)")->required();
   wast->add_option("--expectations", options->expectations,
@@ -367,9 +398,10 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
     if (word.empty() || word[0] == '-') continue;
-    if (word != "compile" && word != "build" && word != "run" && word != "wast" && word != "wasi-test" &&
-        word != "help") {
-      printError("unknown command '" + word + "': use compile, build, run, wast or wasi-test (run 'kiln --help')");
+    if (word != "compile" && word != "build" && word != "run" && word != "serve" && word != "wast" &&
+        word != "wasi-test" && word != "help") {
+      printError("unknown command '" + word +
+                 "': use compile, build, run, serve, wast or wasi-test (run 'kiln --help')");
       return kExitUsage;
     }
     break;
@@ -405,7 +437,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       return 0;
     }
     const std::map<std::string, CLI::App*> topics = {
-        {"compile", compile}, {"build", build}, {"run", run}, {"wast", wast}, {"wasi-test", wasiTest}};
+        {"compile", compile}, {"build", build}, {"run", run}, {"serve", serve}, {"wast", wast}, {"wasi-test", wasiTest}};
     auto it = topics.find(helpTopic);
     if (it == topics.end()) {
       printError("no command named '" + helpTopic + "' (run 'kiln --help')");
@@ -427,12 +459,14 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   } else if (run->parsed()) {
     options->command = Command::Run;
     if (invoke->count() > 0) options->invoke = invokeName;
+  } else if (serve->parsed()) {
+    options->command = Command::Serve;
   } else if (wast->parsed()) {
     options->command = Command::Wast;
   } else if (wasiTest->parsed()) {
     options->command = Command::WasiTest;
   } else {
-    printError("no command given: use compile, build or run (run 'kiln --help')");
+    printError("no command given: use compile, build, run or serve (run 'kiln --help')");
     return kExitUsage;
   }
   for (const auto& [values, readOnly] : {std::pair{&dirs, false}, std::pair{&dirsReadOnly, true}}) {
@@ -441,7 +475,7 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       std::optional<WasiPreopen> grant = parseDirGrant(value, readOnly, &error);
       if (!grant) {
         printError(std::string(readOnly ? "--dir-ro" : "--dir") + ": " + error + " (run 'kiln " +
-                   (build->parsed() ? "build" : "run") + " --help')");
+                   (build->parsed() ? "build" : serve->parsed() ? "serve" : "run") + " --help')");
         return kExitUsage;
       }
       options->dirs.push_back(std::move(*grant));
@@ -456,8 +490,8 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
   }
   options->codegen.explicitBoundsChecks = boundsChecks == "explicit";
   options->codegen.epochChecks = epochChecks == "on";
-  if (run->parsed() || build->parsed()) {
-    const std::string command = run->parsed() ? "run" : "build";
+  if (run->parsed() || build->parsed() || serve->parsed()) {
+    const std::string command = run->parsed() ? "run" : serve->parsed() ? "serve" : "build";
     std::string error;
     auto usage = [&](const char* flag) {
       printError(std::string(flag) + ": " + error + " (run 'kiln " + command + " --help')");
@@ -481,6 +515,13 @@ std::optional<int> parseCommandLine(int argc, char** argv, Options* options) {
       std::optional<uint64_t> bytes = parseByteSize(maxMemory, &error);
       if (!bytes) return usage("--max-memory");
       options->maxMemoryBytes = *bytes;
+    }
+    for (auto [text, flag, out] : {std::tuple{&maxRequest, "--max-request", &options->maxRequestBytes},
+                                   std::tuple{&maxResponse, "--max-response", &options->maxResponseBytes}}) {
+      if (text->empty()) continue;
+      std::optional<uint64_t> bytes = parseByteSize(*text, &error);
+      if (!bytes) return usage(flag);
+      *out = *bytes;
     }
     if (!maxStack.empty()) {
       std::optional<uint64_t> bytes = parseByteSize(maxStack, &error);

@@ -12,7 +12,7 @@
 
 namespace kiln::driver {
 
-enum class Command { Compile, Build, Run, Wast, WasiTest };
+enum class Command { Compile, Build, Run, Serve, Wast, WasiTest };
 
 // What `kiln compile --emit=` writes.
 enum class OutputKind { Object, Assembly, LLVMIR, Shared };
@@ -46,6 +46,13 @@ struct Options {
   std::optional<std::string> invoke;
   bool noCache = false;
   std::vector<std::string> args;  // the guest's arguments (or --invoke's)
+
+  // serve (and run's limits, env, dirs, cache above)
+  std::string listen = "127.0.0.1:8080";  // --listen HOST:PORT
+  unsigned instances = 1000;              // --instances: connections served at once
+  uint64_t maxRequestBytes = uint64_t{16} << 20;   // --max-request
+  uint64_t maxResponseBytes = uint64_t{64} << 20;  // --max-response
+  bool quiet = false;                              // --quiet: no access log
 
   // wast
   std::vector<std::string> wastFiles;

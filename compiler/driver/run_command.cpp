@@ -26,25 +26,6 @@ extern char** environ;
 namespace kiln::driver {
 namespace {
 
-// The guest's environment: kiln's own with --inherit-env, then each --env
-// (a later KEY replaces an earlier one).
-std::vector<std::string> guestEnvironment(const Options& options) {
-  std::vector<std::string> env;
-  auto set = [&](const std::string& entry) {
-    std::string key = entry.substr(0, entry.find('='));
-    auto same = [&](const std::string& e) { return e.compare(0, key.size() + 1, key + "=") == 0; };
-    env.erase(std::remove_if(env.begin(), env.end(), same), env.end());
-    env.push_back(entry);
-  };
-  if (options.inheritEnv)
-    for (char** entry = environ; entry && *entry; ++entry) set(*entry);
-  for (const std::string& entry : options.env) {
-    size_t eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0) throw usageError("--env expects KEY=VALUE, not '" + entry + "'");
-    set(entry);
-  }
-  return env;
-}
 
 // What the Dagger stream API may reach: the --dir grants (as WASI's
 // preopens) and the network hosts of --allow-net.
@@ -55,16 +36,6 @@ DaggerOptions daggerOptions(const Options& options) {
   return dagger;
 }
 
-// The store and run settings of --timeout, --fuel, --max-memory, --max-stack.
-RunOptions runOptions(const Options& options) {
-  RunOptions run;
-  run.store.limits.maxMemoryBytes = options.maxMemoryBytes;
-  run.store.limits.maxStackBytes = options.maxStackBytes;
-  run.store.fuel = options.fuel;
-  run.timeout = options.timeout;
-  run.allowNet = options.allowNet;
-  return run;
-}
 
 // A compiled module loaded into this process. The handle stays open for the
 // life of the process: the instance's code lives in it.
@@ -216,6 +187,40 @@ int invoke(const Options& options, const kiln_module_desc* desc, const std::vect
   return 0;
 }
 
+
+}  // namespace
+
+// The guest's environment: kiln's own with --inherit-env, then each --env
+// (a later KEY replaces an earlier one).
+std::vector<std::string> guestEnvironment(const Options& options) {
+  std::vector<std::string> env;
+  auto set = [&](const std::string& entry) {
+    std::string key = entry.substr(0, entry.find('='));
+    auto same = [&](const std::string& e) { return e.compare(0, key.size() + 1, key + "=") == 0; };
+    env.erase(std::remove_if(env.begin(), env.end(), same), env.end());
+    env.push_back(entry);
+  };
+  if (options.inheritEnv)
+    for (char** entry = environ; entry && *entry; ++entry) set(*entry);
+  for (const std::string& entry : options.env) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) throw usageError("--env expects KEY=VALUE, not '" + entry + "'");
+    set(entry);
+  }
+  return env;
+}
+
+// The store and run settings of --timeout, --fuel, --max-memory, --max-stack.
+RunOptions runOptions(const Options& options) {
+  RunOptions run;
+  run.store.limits.maxMemoryBytes = options.maxMemoryBytes;
+  run.store.limits.maxStackBytes = options.maxStackBytes;
+  run.store.fuel = options.fuel;
+  run.timeout = options.timeout;
+  run.allowNet = options.allowNet;
+  return run;
+}
+
 // Every granted directory must exist before a long compile.
 void checkGrantedDirectories(const Options& options) {
   for (const WasiPreopen& dir : options.dirs) {
@@ -229,14 +234,7 @@ void checkGrantedDirectories(const Options& options) {
   }
 }
 
-}  // namespace
-
-int runCommand(const Options& options) {
-  std::vector<std::string> env = guestEnvironment(options);
-  checkGrantedDirectories(options);
-  // This process is the guest's: a write to a closed pipe must reach it as
-  // EPIPE, as for a native program that ignores SIGPIPE.
-  ::signal(SIGPIPE, SIG_IGN);
+const kiln_module_desc* loadModule(const Options& options) {
   std::vector<uint8_t> bytes = readFile(options.input);
   std::unique_ptr<TempDir> temp;
   LoadedModule module;
@@ -250,13 +248,22 @@ int runCommand(const Options& options) {
   } else {
     module = compileAndLoad(options, bytes, temp);
   }
-  // The object is mapped; a private copy on disk is no longer needed.
-  temp.reset();
-  // LLVM's signal handlers (installed to remove temporary files on a crash)
-  // must not stand between guest code and the runtime's fault handler.
+  // The object is mapped; a private copy on disk is no longer needed (temp
+  // goes here). LLVM's signal handlers (installed to remove temporary
+  // files on a crash) must not stand between guest code and the runtime's
+  // fault handler.
   llvm::sys::unregisterHandlers();
+  return module.desc;
+}
 
-  if (options.invoke) return invoke(options, module.desc, env);
+int runCommand(const Options& options) {
+  std::vector<std::string> env = guestEnvironment(options);
+  checkGrantedDirectories(options);
+  // This process is the guest's: a write to a closed pipe must reach it as
+  // EPIPE, as for a native program that ignores SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+  const kiln_module_desc* desc = loadModule(options);
+  if (options.invoke) return invoke(options, desc, env);
 
   WasiOptions wasi;
   wasi.args.push_back(options.input);
@@ -264,7 +271,7 @@ int runCommand(const Options& options) {
   wasi.env = std::move(env);
   wasi.preopens = options.dirs;
   std::fflush(stdout);
-  return runWasiCommand(module.desc, wasi, runOptions(options));
+  return runWasiCommand(desc, wasi, runOptions(options));
 }
 
 }  // namespace kiln::driver

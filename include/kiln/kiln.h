@@ -293,12 +293,27 @@ struct WasiPreopen {
   bool readOnly = false;
 };
 
+// The guest's descriptors 0-2 as the embedder's own objects instead of the
+// process's stdin, stdout and stderr (one instance per request in a server:
+// `kiln serve`). The guest reads `input` and then end of file; what it
+// writes to 1 and 2 goes to `output` and `errors` (called on the guest's
+// thread, in order). A sink that returns false refuses the bytes: the
+// guest's write fails with ENOSPC (a server bounding a response's size).
+// A sink left empty discards what it is given.
+struct WasiStdio {
+  std::string input;
+  std::function<bool(std::string_view)> output;
+  std::function<bool(std::string_view)> errors;
+};
+
 struct WasiOptions {
   std::vector<std::string> args;  // argv, including argv[0]
   std::vector<std::string> env;   // "KEY=VALUE"
   // Preopened directories, descriptors 3, 4, ... in this order. None: the
   // guest sees no files at all.
   std::vector<WasiPreopen> preopens = {};
+  // Unset: the process's descriptors 0-2 (those that are open).
+  std::optional<WasiStdio> stdio = std::nullopt;
 };
 
 // How to run a command: the store's limits and fuel, a timeout, and the
@@ -322,6 +337,15 @@ struct RunOptions {
 // in a host call (reading stdin, sleeping, waiting for a socket) is stopped
 // too: it traps with KILN_TRAP_INTERRUPTED.
 int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run = {});
+
+// The same, printing nothing: what happened, for an embedder to report.
+struct WasiCommandResult {
+  int status = 0;            // what runWasiCommand returns
+  std::optional<Trap> trap;  // set when the guest trapped
+  std::string error;         // set when it could not run at all (status 1)
+};
+WasiCommandResult executeWasiCommand(const kiln_module_desc* module, const WasiOptions& options,
+                                     const RunOptions& run = {});
 
 // The resolver for "wasi_snapshot_preview1" imports. The returned resolver
 // refers to state owned by `state`, which must outlive the instance (and

@@ -16,9 +16,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace kiln::io {
 
@@ -95,6 +97,12 @@ class Array {
 // on every transfer.
 std::unique_ptr<Stream> fdStream(int fd, bool owned);
 
+// A stream that reads `bytes` and then end of file; writes fail (EBADF).
+std::unique_ptr<Stream> bytesStream(std::string bytes);
+// A stream whose writes go to `sink` (all at once, in order); a sink that
+// returns false fails the write with ENOSPC, an empty one discards. Reads
+// fail (EBADF).
+std::unique_ptr<Stream> sinkStream(std::function<bool(std::string_view)> sink);
 // A host regular file as an array. Owns the descriptor.
 std::unique_ptr<Array> fileArray(int fd);
 

@@ -266,6 +266,8 @@ class FdTable {
 
 // The descriptors for this process's fds 0-2 (those that are open).
 void addStdio(FdTable& table);
+// Descriptors 0-2 as the embedder's streams (WasiOptions::stdio).
+void addCallerStdio(FdTable& table, const WasiStdio& stdio);
 // For a stdio descriptor: its file type and rights as the host descriptor
 // is now. Does nothing for other descriptors.
 void refreshSharedStdio(Descriptor& d);
@@ -275,7 +277,6 @@ int addPreopen(FdTable& table, const WasiPreopen& preopen);
 }  // namespace wasi
 
 struct WasiState {
-  WasiState();  // stdio only
   std::vector<std::string> args;
   std::vector<std::string> env;
   wasi::FdTable fds;

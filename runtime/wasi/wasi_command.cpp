@@ -1,4 +1,5 @@
-// Running a WASI command module (kiln run, executables from kiln build).
+// Running a WASI command module (kiln run, executables from kiln build,
+// each request of kiln serve).
 #include <cstdio>
 
 #include "kiln/dagger.h"
@@ -6,13 +7,27 @@
 
 namespace kiln {
 
-int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run) {
+WasiCommandResult executeWasiCommand(const kiln_module_desc* module, const WasiOptions& options,
+                                     const RunOptions& run) {
+  WasiCommandResult result;
+  auto fail = [&](std::string error) {
+    result.status = 1;
+    result.error = std::move(error);
+    return result;
+  };
+  auto trapped = [&](Trap trap) {
+    if (trap.exitStatus) {  // proc_exit
+      result.status = *trap.exitStatus;
+      return result;
+    }
+    if (!trap.error.empty()) return fail(trap.error);
+    result.status = KILN_TRAP_EXIT_STATUS;
+    result.trap = std::move(trap);
+    return result;
+  };
   std::string stateError;
   std::unique_ptr<WasiState> state = makeWasiState(options, &stateError);
-  if (!state) {
-    fprintf(stderr, "kiln: error: %s\n", stateError.c_str());
-    return 1;
-  }
+  if (!state) return fail(stateError);
   // The Dagger stream API beside WASI; its state outlives the instance and
   // closes what the guest left open.
   DaggerOptions daggerOptions;
@@ -29,36 +44,28 @@ int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, c
   InstantiateError error;
   Instance* instance = store.instantiate(module, resolver, &error);
   if (!instance) {
-    if (error.kind == InstantiateError::Kind::Trap && error.trap) {
-      if (error.trap->exitStatus) return *error.trap->exitStatus;  // proc_exit in the start function
-      std::string report = error.trap->report();
-      fputs(report.c_str(), stderr);
-      return KILN_TRAP_EXIT_STATUS;
-    }
-    fprintf(stderr, "kiln: error: cannot instantiate module: %s\n", error.message.c_str());
-    return 1;
+    if (error.kind == InstantiateError::Kind::Trap && error.trap) return trapped(std::move(*error.trap));
+    return fail("cannot instantiate module: " + error.message);
   }
 
   std::optional<Extern> entry = instance->exportNamed("_start");
   if (!entry || entry->kind != KILN_EXTERN_FUNC) entry = instance->exportNamed("main");
-  if (!entry || entry->kind != KILN_EXTERN_FUNC) {
-    fprintf(stderr, "kiln: error: the module exports no _start or main function\n");
-    return 1;
-  }
+  if (!entry || entry->kind != KILN_EXTERN_FUNC) return fail("the module exports no _start or main function");
   // _start takes nothing and returns nothing; a `main` may take (argc, argv)
   // (passed as zeros) and return its exit status.
   std::vector<kiln_val> args(entry->params.size() > entry->results.size() ? entry->params.size()
                                                                           : entry->results.size() + 1);
   for (kiln_val& v : args) v.i64 = 0;
-  std::optional<Trap> trap = store.call(entry->func, args.data());
-  if (trap) {
-    if (trap->exitStatus) return *trap->exitStatus;
-    std::string report = trap->report();
-    fputs(report.c_str(), stderr);
-    return trap->error.empty() ? KILN_TRAP_EXIT_STATUS : 1;
-  }
-  if (entry->results.size() == 1 && entry->results[0] == KILN_I32) return static_cast<int32_t>(args[0].i32);
-  return 0;
+  if (std::optional<Trap> trap = store.call(entry->func, args.data())) return trapped(std::move(*trap));
+  if (entry->results.size() == 1 && entry->results[0] == KILN_I32) result.status = static_cast<int32_t>(args[0].i32);
+  return result;
+}
+
+int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run) {
+  WasiCommandResult result = executeWasiCommand(module, options, run);
+  if (!result.error.empty()) fprintf(stderr, "kiln: error: %s\n", result.error.c_str());
+  if (result.trap) fputs(result.trap->report().c_str(), stderr);
+  return result.status;
 }
 
 }  // namespace kiln

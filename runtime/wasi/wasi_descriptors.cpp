@@ -12,7 +12,6 @@
 
 namespace kiln {
 
-WasiState::WasiState() { wasi::addStdio(fds); }
 
 namespace wasi {
 
@@ -124,6 +123,23 @@ void addStdio(FdTable& table) {
     d.rightsInheriting = 0;  // stdio opens nothing
     table.place(static_cast<uint32_t>(fd), std::move(d));
   }
+}
+
+void addCallerStdio(FdTable& table, const WasiStdio& stdio) {
+  // Neither a file nor a terminal: a stream that only reads or only writes
+  // (what WASI calls an unknown file type, as for a pipe).
+  auto place = [&](uint32_t fd, std::unique_ptr<io::Stream> stream, uint64_t rights) {
+    Descriptor d;
+    d.kind = Descriptor::Kind::Stream;
+    d.filetype = kFiletypeUnknown;
+    d.stream = std::move(stream);
+    d.rightsBase = rights | kRightPollFdReadwrite | kRightFdFdstatSetFlags;
+    d.rightsInheriting = 0;
+    table.place(fd, std::move(d));
+  };
+  place(0, io::bytesStream(stdio.input), kRightFdRead);
+  place(1, io::sinkStream(stdio.output), kRightFdWrite);
+  place(2, io::sinkStream(stdio.errors), kRightFdWrite);
 }
 
 int addPreopen(FdTable& table, const WasiPreopen& preopen) {

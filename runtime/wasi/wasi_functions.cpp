@@ -127,6 +127,10 @@ const std::unordered_map<std::string_view, HostFunc>& functions() {
 
 std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options, std::string* error) {
   auto state = std::make_unique<WasiState>();
+  if (options.stdio)
+    wasi::addCallerStdio(state->fds, *options.stdio);
+  else
+    wasi::addStdio(state->fds);
   state->args = options.args;
   state->env = options.env;
   for (const WasiPreopen& preopen : options.preopens) {
