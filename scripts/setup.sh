@@ -36,6 +36,8 @@ packages=(
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libtinfo-dev libncurses-dev
   # the command line and the tests
   libcli11-dev libgtest-dev nlohmann-json3-dev
+  # kiln serve (HTTP by GNU libmicrohttpd; pkg-config finds it) and its tests (curl)
+  libmicrohttpd-dev pkg-config curl
   # WebAssembly test inputs: C through clang with wasi-libc, and WAT
   clang-19 libclang-rt-19-dev-wasm32 wasi-libc wabt
   # the benchmark programs' checksum test (GNU time: peak memory)

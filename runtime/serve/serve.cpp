@@ -150,7 +150,8 @@ std::optional<WagiResponse> parseWagiResponse(std::string_view output, std::stri
       size_t digits = 0;
       while (digits < value.size() && digits < 3 && value[digits] >= '0' && value[digits] <= '9')
         code = code * 10 + static_cast<unsigned>(value[digits++] - '0');
-      if (digits != 3 || code < 100 || code > 599) {
+      bool more = value.size() > 3 && value[3] >= '0' && value[3] <= '9';
+      if (digits != 3 || more || code < 100 || code > 599) {
         *error = "the handler's Status header is not a status code: '" + std::string(value.substr(0, 40)) + "'";
         return std::nullopt;
       }

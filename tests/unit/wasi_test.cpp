@@ -398,11 +398,11 @@ struct BoundGuest {
   kiln_func_desc func{0, 0, nullptr, "fd_write"};
   kiln_memory_desc memory{0, {}, 1, 1};
   kiln_module_desc desc{};
-  std::unique_ptr<kiln::WasiState> state = kiln::makeWasiState({{"prog"}, {}});
+  std::unique_ptr<kiln::WasiState> state;
   kiln::Store store;
   kiln::Instance* instance = nullptr;
 
-  BoundGuest() {
+  explicit BoundGuest(kiln::WasiOptions options = {{"prog"}, {}}) : state(kiln::makeWasiState(options)) {
     desc.abi_version = KILN_ABI_VERSION;
     desc.flags = KILN_FLAG_MEMORY_PAGE_CAP | KILN_FLAG_STACK_CHECKS | KILN_FLAG_FRAME_POINTERS;
     desc.kiln_version = "test";
@@ -447,6 +447,61 @@ TEST(GuestPointers, OutOfRangeIsEfault) {
   kiln_vmctx bare{};
   EXPECT_EQ(clock_time_get(&bare, 1, 0, 0), kEfault);
   EXPECT_EQ(random_get(&bare, 0, 1), kEfault);
+}
+
+// Descriptors 0-2 as the embedder's objects (kiln serve): the guest reads
+// the given bytes, then end of file; its writes reach the sinks, one of
+// which refuses past a limit (ENOSPC); nothing reaches the process's stdio.
+TEST(CallerStdio, ReadsBytesWritesToSinks) {
+  std::string out, err;
+  kiln::WasiOptions options{{"prog"}, {}};
+  options.stdio = kiln::WasiStdio{"request body", [&](std::string_view b) {
+                                    if (out.size() + b.size() > 8) return false;
+                                    out.append(b);
+                                    return true;
+                                  },
+                                  [&](std::string_view b) {
+                                    err.append(b);
+                                    return true;
+                                  }};
+  BoundGuest g(options);
+  ASSERT_TRUE(g.instance);
+  kiln_vmctx* vm = g.vmctx();
+  using namespace kiln::wasi;
+  uint8_t* mem = g.bytes();
+  auto iov = [&](uint32_t at, uint32_t buf, uint32_t len) {
+    std::memcpy(mem + at, &buf, 4);
+    std::memcpy(mem + at + 4, &len, 4);
+  };
+  auto u32 = [&](uint32_t at) {
+    uint32_t v;
+    std::memcpy(&v, mem + at, 4);
+    return v;
+  };
+  // Reads: "request " then "body", then end of file.
+  iov(100, 1000, 8);
+  ASSERT_EQ(fd_read(vm, 0, 100, 1, 200), kSuccess);
+  EXPECT_EQ(u32(200), 8u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(mem + 1000), 8), "request ");
+  ASSERT_EQ(fd_read(vm, 0, 100, 1, 200), kSuccess);
+  EXPECT_EQ(u32(200), 4u);
+  EXPECT_EQ(std::string(reinterpret_cast<char*>(mem + 1000), 4), "body");
+  ASSERT_EQ(fd_read(vm, 0, 100, 1, 200), kSuccess);
+  EXPECT_EQ(u32(200), 0u);
+  // Writes: to the sinks; the output sink takes 8 bytes at most.
+  std::memcpy(mem + 2000, "hello, world", 12);
+  iov(100, 2000, 5);
+  ASSERT_EQ(fd_write(vm, 1, 100, 1, 200), kSuccess);
+  EXPECT_EQ(u32(200), 5u);
+  ASSERT_EQ(fd_write(vm, 2, 100, 1, 200), kSuccess);
+  iov(100, 2000, 12);
+  EXPECT_EQ(fd_write(vm, 1, 100, 1, 200), kEnospc);
+  EXPECT_EQ(out, "hello");
+  EXPECT_EQ(err, "hello");
+  // Each descriptor only goes one way, and is not a file.
+  EXPECT_EQ(fd_write(vm, 0, 100, 1, 200), kEnotcapable);
+  EXPECT_EQ(fd_read(vm, 1, 100, 1, 200), kEnotcapable);
+  EXPECT_EQ(fd_filestat_get(vm, 1, 300), kEnotcapable);
 }
 
 // ---- Calls with no WASI state ----------------------------------------------
