@@ -102,4 +102,10 @@ std::string functionNameForPc(uintptr_t pc) {
 
 uintptr_t functionStartForPc(uintptr_t pc) { return lookupFunction(pc).address; }
 
+Trap::Origin functionForPc(uintptr_t pc) {
+  FunctionAt best = lookupFunction(pc);
+  if (!best.module) return {};
+  return {best.module, best.index};
+}
+
 }  // namespace kiln::rt

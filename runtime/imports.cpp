@@ -45,8 +45,8 @@ bool foreign(InstantiateError* error, const kiln_import_desc& imp, const char* w
   return false;
 }
 
-bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, const kiln_import_desc& imp,
-                 InstantiateError* error) {
+bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, uint32_t importIndex,
+                 const kiln_import_desc& imp, InstantiateError* error) {
   const kiln_module_desc* desc = inst.desc;
   uint32_t index = imp.index;
   uint32_t typeIndex = desc->funcs[index].type_index;
@@ -55,7 +55,7 @@ bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, const kiln_
   std::string_view module(imp.module, imp.module_len);
   std::string_view name(imp.name, imp.name_len);
 
-  if (resolver.hostFunc) {
+  if (resolver.hostFunc && !resolver.byIndex) {
     if (std::optional<HostFunc> host = resolver.hostFunc(module, name)) {
       uint32_t actual = internSignature(host->params.data(), host->params.size(), host->results.data(),
                                         host->results.size());
@@ -75,13 +75,23 @@ bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, const kiln_
     }
   }
   std::optional<Extern> ext;
-  if (resolver.external) ext = resolver.external(module, name);
+  if (resolver.byIndex)
+    ext = resolver.byIndex(importIndex);
+  else if (resolver.external)
+    ext = resolver.external(module, name);
   if (!ext) return unlinkable(error, "unknown import", imp);
   if (ext->kind != KILN_EXTERN_FUNC || !ext->func) return incompatible(error, imp);
   kiln_func* func = ext->func;
   InstanceData* owner = inst.store->owns(func->vmctx) ? instanceOf(func->vmctx) : nullptr;
-  if (!owner || !owner->ownsFunc(func)) return foreign(error, imp, "function");
+  HostFunction* host = owner || !inst.store->owns(func->vmctx) ? nullptr : hostFunctionOf(func);
+  if (!host && (!owner || !owner->ownsFunc(func))) return foreign(error, imp, "function");
   if (func->type_id != expected) return incompatible(error, imp);
+  if (host && !func->array_call) {
+    // An ArrayHostFunc no module has given code yet: this one's thunk.
+    func->code = type.host_call;
+    func->array_call = type.array_call;
+    --inst.store->unboundHostFuncs;
+  }
   inst.funcs[index] = func;
   return true;
 }
@@ -94,11 +104,13 @@ bool resolveImports(InstanceData& inst, const ImportResolver& resolver, Instanti
     const kiln_import_desc& imp = desc->imports[i];
     if (imp.kind == KILN_EXTERN_FUNC) {
       if (imp.index >= desc->num_funcs) return unlinkable(error, "corrupt module descriptor: import", imp);
-      if (!resolveFunc(inst, resolver, imp, error)) return false;
+      if (!resolveFunc(inst, resolver, i, imp, error)) return false;
       continue;
     }
     std::optional<Extern> ext;
-    if (resolver.external)
+    if (resolver.byIndex)
+      ext = resolver.byIndex(i);
+    else if (resolver.external)
       ext = resolver.external(std::string_view(imp.module, imp.module_len), std::string_view(imp.name, imp.name_len));
     if (!ext) return unlinkable(error, "unknown import", imp);
     if (ext->kind != imp.kind) return incompatible(error, imp);

@@ -154,6 +154,7 @@ Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver&
   // Imports first: defined globals may read imported ones, and the segments
   // write to imported tables and memories.
   if (!rt::resolveImports(*inst, imports, error)) return nullptr;
+  rt::bindHostFunctions(store, desc, inst->typeIds);
 
   for (uint32_t i = 0; i < desc->num_funcs; ++i) {
     if (inst->funcs[i]) continue;

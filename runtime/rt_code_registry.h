@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kiln/abi.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln::rt {
 
@@ -24,5 +25,7 @@ bool isCompiledCode(uintptr_t pc, uintptr_t* begin = nullptr, uintptr_t* end = n
 std::string functionNameForPc(uintptr_t pc);
 // The code address of that function, or 0.
 uintptr_t functionStartForPc(uintptr_t pc);
+// Its module and index ({} when unknown).
+Trap::Origin functionForPc(uintptr_t pc);
 
 }  // namespace kiln::rt

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kiln/abi.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 #include "rt_memory.h"
 #include "rt_store.h"
 #include "rt_table.h"

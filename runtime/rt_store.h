@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "kiln/abi.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln::rt {
 
@@ -68,6 +68,27 @@ struct StoreShared {
   void setInterruptWord(bool stop);
 };
 
+// A host function made by Store::hostFunction. Its kiln_func's context is
+// `context`, a VM context header of its own (limits: the store's; instance:
+// null; host: this), which the host-call thunk passes to kiln_rt_host_call.
+struct HostFunction {
+  kiln_vmctx context{};
+  kiln_func func{};
+  ArrayHostFunc def;
+};
+
+// The host function whose kiln_func is func, if func is one (its context
+// says so: no instance, and `host` pointing back at it).
+inline HostFunction* hostFunctionOf(const kiln_func* func) {
+  if (!func || !func->vmctx || func->vmctx->instance) return nullptr;
+  auto* hf = static_cast<HostFunction*>(func->vmctx->host);
+  return hf && &hf->func == func ? hf : nullptr;
+}
+
+// Gives the store's host functions that have no code yet the host-call
+// thunks of `module`'s signatures (host_call.cpp).
+void bindHostFunctions(Store::Impl& store, const kiln_module_desc* module, const std::vector<uint32_t>& typeIds);
+
 // Memory and table usage against the store's limits. Only the thread that
 // uses the store touches it.
 struct ResourceAccount {
@@ -97,6 +118,8 @@ struct Store::Impl {
   std::vector<std::unique_ptr<rt::Memory>> memories;
   std::vector<std::unique_ptr<rt::Table>> tables;
   std::vector<std::unique_ptr<kiln_val>> globals;
+  std::vector<std::unique_ptr<rt::HostFunction>> hostFuncs;
+  size_t unboundHostFuncs = 0;
   // The memories, tables and global cells made in this store: imports must
   // be among them.
   std::unordered_set<const void*> objects;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "kiln/abi.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln::rt {
 
@@ -42,6 +42,10 @@ void unwindExit(int status);
 
 // Names the frames of a raw trap.
 Trap symbolizeTrap(const RawTrap& raw);
+
+// The message of the host function whose failure is unwinding this thread
+// (KILN_TRAP_HOST, kiln_rt_host_call); symbolizeTrap moves it into the Trap.
+extern thread_local std::string tHostTrapMessage;
 
 // Thread stack bounds (thread_stack.cpp).
 struct StackBounds {

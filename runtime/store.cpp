@@ -184,7 +184,10 @@ Store::Impl::Impl(Store* ownerStore, StoreConfig storeConfig)
   if (config.fuel) shared->limits.fuel = static_cast<int64_t>(std::min<uint64_t>(*config.fuel, INT64_MAX));
 }
 
-Store::Impl::~Impl() = default;
+Store::Impl::~Impl() {
+  for (auto& hf : hostFuncs)
+    if (hf->def.finalizer) hf->def.finalizer(hf->def.data);
+}
 
 Store::Store(StoreConfig config) : impl_(std::make_unique<Impl>(this, std::move(config))) {}
 
@@ -197,7 +200,7 @@ Store::~Store() {
 const StoreConfig& Store::config() const { return impl_->config; }
 
 std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
-  if (!func || !func->code || !func->array_call) {
+  if (!func || !func->code) {
     Trap trap;
     trap.code = KILN_TRAP_NULL_REFERENCE;
     return trap;
@@ -218,6 +221,23 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
   };
 
   rt::InstanceData* inst = store.owns(func->vmctx) ? rt::instanceOf(func->vmctx) : nullptr;
+  if (rt::HostFunction* hf = inst ? nullptr : rt::hostFunctionOf(func); hf && store.owns(func->vmctx)) {
+    // A host function called by the host: no guest code, nothing to protect.
+    std::optional<Trap> trap;
+    if (store.shared->mustStop()) {
+      trap.emplace().code = KILN_TRAP_INTERRUPTED;
+    } else {
+      ++store.depth;
+      std::string message;
+      if (!hf->def.callback(hf->def.data, args, &message)) {
+        trap.emplace().code = KILN_TRAP_HOST;
+        trap->message = message.empty() ? std::string("host function failed") : std::move(message);
+      }
+      --store.depth;
+    }
+    release();
+    return trap;
+  }
   if (!inst || !inst->ownsFunc(func)) {
     release();
     return rt::callError("the function does not belong to this store (call it through its own store)");

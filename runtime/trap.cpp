@@ -43,6 +43,9 @@
 #include "rt_trap.h"
 
 namespace kiln::rt {
+
+thread_local std::string tHostTrapMessage;
+
 namespace {
 
 struct EntryPoint {
@@ -288,7 +291,12 @@ Trap symbolizeTrap(const RawTrap& raw) {
   trap.code = static_cast<kiln_trap_code>(raw.code);
   if (raw.exited) trap.exitStatus = raw.exitStatus;
   trap.frames.reserve(raw.numFrames);
-  for (uint32_t i = 0; i < raw.numFrames; ++i) trap.frames.push_back(functionNameForPc(raw.pcs[i]));
+  trap.origins.reserve(raw.numFrames);
+  for (uint32_t i = 0; i < raw.numFrames; ++i) {
+    trap.frames.push_back(functionNameForPc(raw.pcs[i]));
+    trap.origins.push_back(functionForPc(raw.pcs[i]));
+  }
+  if (raw.code == KILN_TRAP_HOST) trap.message = std::move(tHostTrapMessage);
   trap.droppedFrames = raw.totalFrames - raw.numFrames;
   return trap;
 }

@@ -1,5 +1,5 @@
 // Trap messages and reports.
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln {
 
@@ -21,6 +21,7 @@ const char* trapMessage(kiln_trap_code code) {
     case KILN_TRAP_NULL_REFERENCE: return "null reference";
     case KILN_TRAP_UNDEFINED_ELEMENT: return "undefined element";
     case KILN_TRAP_OUT_OF_FUEL: return "all fuel consumed";
+    case KILN_TRAP_HOST: return "host function failed";
     case KILN_TRAP_COUNT_: break;
   }
   return "unknown trap";
@@ -44,6 +45,7 @@ const char* trapName(kiln_trap_code code) {
     case KILN_TRAP_NULL_REFERENCE: return "null_reference";
     case KILN_TRAP_UNDEFINED_ELEMENT: return "undefined_element";
     case KILN_TRAP_OUT_OF_FUEL: return "out_of_fuel";
+    case KILN_TRAP_HOST: return "host";
     case KILN_TRAP_COUNT_: break;
   }
   return "unknown";
@@ -53,7 +55,7 @@ std::string Trap::report() const {
   if (!error.empty()) return "kiln: error: " + error + "\n";
   if (exitStatus) return "kiln: guest exited with status " + std::to_string(*exitStatus) + "\n";
   std::string out = "kiln: trap: ";
-  out += trapMessage(code);
+  out += code == KILN_TRAP_HOST && !message.empty() ? message.c_str() : trapMessage(code);
   out += " (";
   out += trapName(code);
   out += ")\n";

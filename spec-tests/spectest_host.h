@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln::spec {
 

@@ -19,7 +19,7 @@
 #include <set>
 #include <sstream>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 #include "link/link.h"
 #include "spec-tests/spectest_host.h"
 #include "spec-tests/wast_values.h"

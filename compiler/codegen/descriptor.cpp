@@ -4,6 +4,7 @@
 // LLVM layouts against sizeof/offsetof).
 #include "codegen/descriptor.h"
 
+#include <algorithm>
 #include <string>
 
 namespace kiln::codegen {
@@ -20,7 +21,7 @@ class DescriptorBuilder {
     llvm::Type* ptr = mc.ptrTy;
     auto pad = [&](unsigned n) { return llvm::ArrayType::get(i8, n); };
     constExprTy_ = llvm::StructType::create(ctx_, {i8, i8, i16, i32, i64, i64}, "kiln_const_expr");
-    typeDescTy_ = llvm::StructType::create(ctx_, {i32, i32, ptr, ptr}, "kiln_type_desc");
+    typeDescTy_ = llvm::StructType::create(ctx_, {i32, i32, ptr, ptr, ptr}, "kiln_type_desc");
     importDescTy_ = llvm::StructType::create(ctx_, {ptr, ptr, i32, i32, i8, pad(3), i32}, "kiln_import_desc");
     exportDescTy_ = llvm::StructType::create(ctx_, {ptr, i32, i8, pad(3), i32, i32}, "kiln_export_desc");
     funcDescTy_ = llvm::StructType::create(ctx_, {i32, i32, ptr, ptr}, "kiln_func_desc");
@@ -52,7 +53,8 @@ class DescriptorBuilder {
       for (wasm::ValType v : t.params) codes.push_back(static_cast<uint8_t>(v));
       for (wasm::ValType v : t.results) codes.push_back(static_cast<uint8_t>(v));
       types.push_back(llvm::ConstantStruct::get(
-          typeDescTy_, {u32(t.params.size()), u32(t.results.size()), bytes(codes, "kiln.sig"), trampoline(i)}));
+          typeDescTy_, {u32(t.params.size()), u32(t.results.size()), bytes(codes, "kiln.sig"), trampoline(i),
+                                      hostCallThunk(i)}));
     }
     uint32_t importCounts[4] = {0, 0, 0, 0};  // each import's index in its own index space
     for (const wasm::Import& imp : w.imports) {
@@ -230,6 +232,40 @@ class DescriptorBuilder {
     }
     b.CreateRetVoid();
     return tramp;
+  }
+
+  // results thunk(kiln_vmctx* ctx, params...): the other direction, native
+  // convention to array (kiln_type_desc.host_call): spills the parameters
+  // into a kiln_val array, lets kiln_rt_host_call run the host function,
+  // and returns what it left in the array.
+  llvm::Constant* hostCallThunk(uint32_t typeIndex) {
+    const wasm::FuncType& sig = mc_.wasm.types[typeIndex];
+    auto* thunk = llvm::Function::Create(mc_.functionTypeOf(typeIndex), llvm::GlobalValue::InternalLinkage,
+                                         "kiln.host_call." + std::to_string(typeIndex), &mc_.llvmModule);
+    thunk->addFnAttr("frame-pointer", "all");
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx_, "entry", thunk));
+    size_t slots = std::max<size_t>({sig.params.size(), sig.results.size(), 1});
+    auto* arrayTy = llvm::ArrayType::get(mc_.i8Ty, slots * sizeof(kiln_val));
+    llvm::AllocaInst* args = b.CreateAlloca(arrayTy, nullptr, "args");
+    args->setAlignment(llvm::Align(16));
+    for (size_t i = 0; i < sig.params.size(); ++i) {
+      llvm::Value* slot = b.CreateConstInBoundsGEP1_64(mc_.i8Ty, args, i * sizeof(kiln_val));
+      b.CreateAlignedStore(thunk->getArg(static_cast<unsigned>(i + 1)), slot, llvm::Align(8));
+    }
+    b.CreateCall(mc_.runtime(ModuleContext::RuntimeFn::host_call), {thunk->getArg(0), args});
+    llvm::Type* resultTy = thunk->getReturnType();
+    if (sig.results.empty()) {
+      b.CreateRetVoid();
+      return thunk;
+    }
+    llvm::Value* result = llvm::UndefValue::get(resultTy);
+    for (unsigned i = 0; i < sig.results.size(); ++i) {
+      llvm::Value* slot = b.CreateConstInBoundsGEP1_64(mc_.i8Ty, args, i * sizeof(kiln_val));
+      llvm::Value* value = b.CreateAlignedLoad(mc_.valType(sig.results[i]), slot, llvm::Align(8));
+      result = sig.results.size() == 1 ? value : b.CreateInsertValue(result, value, {i});
+    }
+    b.CreateRet(result);
+    return thunk;
   }
 
   ModuleContext& mc_;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "codegen/codegen.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln::driver {
 

@@ -35,8 +35,8 @@ const char* extensionFor(OutputKind kind) {
 // has taken long enough for a user to wonder.
 class Progress {
  public:
-  explicit Progress(const std::string& name) : name_(name), start_(std::chrono::steady_clock::now()) {
-    enabled_ = ::isatty(2) == 1;
+  Progress(const std::string& name, bool enabled) : name_(name), start_(std::chrono::steady_clock::now()) {
+    enabled_ = enabled && ::isatty(2) == 1;
   }
   void step(const char* what) {
     if (!enabled_) return;
@@ -78,8 +78,8 @@ wasm::Module loadModule(const std::string& path) {
 }
 
 void compileModule(const wasm::Module& module, const std::string& name, const codegen::Options& options,
-                   OutputKind kind, const std::string& output) {
-  Progress progress(name);
+                   OutputKind kind, const std::string& output, bool showProgress) {
+  Progress progress(name, showProgress);
   std::unique_ptr<llvm::TargetMachine> target;
   try {
     target = codegen::createTargetMachine(options);

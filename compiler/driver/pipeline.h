@@ -22,8 +22,10 @@ wasm::Module decodeModule(const std::string& name, std::span<const uint8_t> byte
 // Compiles a validated module and writes `output` as an object file,
 // assembly, LLVM IR or a shared object (no runtime inside). `output`
 // appears only when everything succeeded. `name` is used in messages.
+// Progress goes to stderr when it is a terminal, unless showProgress is
+// false (a library compiling for its embedder).
 void compileModule(const wasm::Module& module, const std::string& name, const codegen::Options& options,
-                   OutputKind kind, const std::string& output);
+                   OutputKind kind, const std::string& output, bool showProgress = true);
 
 // Links the objects and the runtime into an executable at `output`.
 void linkExecutableFile(const std::vector<std::string>& objects, const std::string& output, bool staticExecutable);

@@ -18,7 +18,7 @@
 #include "driver/pipeline.h"
 #include "driver/value_format.h"
 #include "kiln/dagger.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 #include "llvm/Support/Signals.h"
 
 extern char** environ;

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace {
 

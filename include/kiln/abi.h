@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever anything in this file changes layout or meaning. */
-#define KILN_ABI_VERSION 2u
+#define KILN_ABI_VERSION 3u
 
 #define KILN_WASM_PAGE_SIZE 65536u
 /* Guard-page mode reserves this much address space per linear memory: any
@@ -92,6 +92,7 @@ typedef enum kiln_trap_code {
   KILN_TRAP_NULL_REFERENCE = 13,
   KILN_TRAP_UNDEFINED_ELEMENT = 14, /* call_indirect index beyond the table */
   KILN_TRAP_OUT_OF_FUEL = 15,       /* metered code used up the store's fuel */
+  KILN_TRAP_HOST = 16,              /* a host function failed (kiln_rt_host_call); the host gives the message */
   KILN_TRAP_COUNT_
 } kiln_trap_code;
 
@@ -218,6 +219,14 @@ typedef struct kiln_type_desc {
   const uint8_t* types; /* num_params kiln_valtypes, then num_results */
   /* The array-call trampoline for this signature (see kiln_func). */
   void (*array_call)(void* code, struct kiln_vmctx* vmctx, kiln_val* args);
+  /* The host-call thunk for this signature: native code with the compiled
+   * convention, results host_call(kiln_vmctx* ctx, params...), that stores
+   * its parameters into a kiln_val array and calls kiln_rt_host_call(ctx,
+   * args), then returns the results the runtime left in the array. It is
+   * the `code` of a host function made through the C API (a callback with
+   * arguments in an array), so that compiled code can call such a function
+   * as an import or through a table. */
+  void* host_call;
 } kiln_type_desc;
 
 enum kiln_extern_kind { KILN_EXTERN_FUNC = 0, KILN_EXTERN_TABLE = 1, KILN_EXTERN_MEMORY = 2, KILN_EXTERN_GLOBAL = 3 };
@@ -357,6 +366,9 @@ typedef struct kiln_module_desc {
  *   the wasm function whose code trapped (it may have been inlined into the
  *   function whose frame is innermost), or UINT32_MAX when unknown.
  * memory_grow: returns the old size in pages, or -1.
+ * host_call: calls the host function whose context is vmctx (see
+ *   kiln_type_desc.host_call) with arguments in args[] and leaves its results
+ *   in args[]; a host function that fails traps from here.
  * Bulk memory and table functions trap on out-of-bounds exactly as the spec
  * says. */
 #define KILN_RT_FUNCTIONS(X)                                                                              \
@@ -382,7 +394,8 @@ typedef struct kiln_module_desc {
   X(0, void, table_init,                                                                                  \
     (struct kiln_vmctx * vmctx, uint32_t table_index, uint32_t elem_index, uint32_t dst, uint32_t src,    \
      uint32_t len))                                                                                       \
-  X(0, void, elem_drop, (struct kiln_vmctx * vmctx, uint32_t elem_index))
+  X(0, void, elem_drop, (struct kiln_vmctx * vmctx, uint32_t elem_index))                                 \
+  X(0, void, host_call, (struct kiln_vmctx * vmctx, kiln_val * args))
 
 #define KILN_RT_NORETURN_0
 #define KILN_RT_NORETURN_1 __attribute__((noreturn))

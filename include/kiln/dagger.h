@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln {
 struct DaggerState;  // opaque; see makeDaggerState below

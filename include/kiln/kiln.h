@@ -1,362 +1,111 @@
-// The embedding API of the Kiln runtime (libkiln-rt): make a Store, instantiate
-// compiled modules in it from their descriptors, resolve their imports, call
-// their exports with trap protection, bound what they may use, and interrupt
-// them from any thread. `kiln run`, executables built by `kiln build`, and the
-// spec-test runner all use this and nothing else. docs/embedding.md explains
-// it with a complete example.
-#pragma once
+/* Kiln's C extensions to the standard WebAssembly C API (wasm.h), in the
+ * style of Wasmtime's wasmtime.h and wasi.h: precompiled modules with clear
+ * errors, store limits, timeouts, interruption from any thread, fuel, and
+ * WASI commands with the embedder's own stdio. docs/embedding.md is the
+ * guide; the C++ API of the runtime is kiln/kiln.hpp. */
+#ifndef KILN_KILN_H
+#define KILN_KILN_H
 
-#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wasm.h>
 
-#include <chrono>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-#include "kiln/abi.h"
+/* ---- Errors ---------------------------------------------------------------
+ * Functions that can fail for a reason the embedder should see return an
+ * owned kiln_error_t (NULL on success): one line that says what and where. */
+typedef struct kiln_error_t kiln_error_t;
+const char* kiln_error_message(const kiln_error_t* error);
+void kiln_error_delete(kiln_error_t* error);
 
-namespace kiln {
-struct WasiState;  // opaque; see makeWasiState below
-}  // namespace kiln
+/* ---- Modules ----------------------------------------------------------------
+ * A module compiled ahead of time (`kiln compile --emit=shared app.wasm -o
+ * app.so`), from its path or its bytes (what wasm_module_serialize gives).
+ * Refused with a message that says to recompile when another Kiln made it.
+ * Loading runs the shared object's initialisers: load only files you trust
+ * as much as your own program. */
+kiln_error_t* kiln_module_load(wasm_store_t* store, const char* path, wasm_module_t** out);
+kiln_error_t* kiln_module_load_bytes(wasm_store_t* store, const wasm_byte_vec_t* bytes, wasm_module_t** out);
+/* wasm_module_new with the reason when it fails (needs the compiler
+ * library, Kiln::compiler). */
+kiln_error_t* kiln_module_compile(wasm_store_t* store, const wasm_byte_vec_t* wasm, wasm_module_t** out);
 
-// Lets std::unique_ptr<kiln::WasiState> be destroyed where WasiState is
-// incomplete (the runtime defines this deleter).
-template <>
-struct std::default_delete<kiln::WasiState> {
-  void operator()(kiln::WasiState* state) const;
-};
+/* ---- Stores -----------------------------------------------------------------
+ * What a store may use; KILN_UNLIMITED for no bound. Set on the config
+ * (wasm_engine_new_with_config), they apply to every store of the engine. */
+#define KILN_UNLIMITED UINT64_MAX
+void kiln_config_max_memory(wasm_config_t* config, uint64_t bytes);        /* all memories together */
+void kiln_config_max_table_elements(wasm_config_t* config, uint64_t count); /* all tables together */
+void kiln_config_max_instances(wasm_config_t* config, uint32_t count);
+void kiln_config_max_stack(wasm_config_t* config, uint64_t bytes);         /* 0: the thread's stack */
+/* Stores start with this much fuel; modules must be compiled with --fuel. */
+void kiln_config_fuel(wasm_config_t* config, uint64_t fuel);
 
-namespace kiln {
+/* The guest traps (interrupted) once the time has come: a deadline in
+ * nanoseconds from now. Calls made after it trap at once. */
+void kiln_store_set_timeout(wasm_store_t* store, uint64_t nanoseconds);
+void kiln_store_clear_timeout(wasm_store_t* store);
+/* Fuel left (false when the store does not meter), and a new amount. */
+bool kiln_store_fuel(const wasm_store_t* store, uint64_t* fuel);
+bool kiln_store_set_fuel(wasm_store_t* store, uint64_t fuel);
+/* Linear memory the store uses now, in bytes. */
+uint64_t kiln_store_memory_bytes(const wasm_store_t* store);
 
-// The spec's wording for each trap ("integer divide by zero", ...), which the
-// spec tests match against.
-const char* trapMessage(kiln_trap_code code);
-// A short identifier ("divide_by_zero", ...) for the trap report.
-const char* trapName(kiln_trap_code code);
+/* Interrupts a store from any thread: its guest traps (interrupted) at its
+ * next loop iteration or call, and a blocked WASI call returns. Usable after
+ * the store is gone (it then does nothing). */
+typedef struct kiln_interrupt_handle_t kiln_interrupt_handle_t;
+kiln_interrupt_handle_t* kiln_store_interrupt_handle(const wasm_store_t* store);
+void kiln_interrupt_handle_interrupt(const kiln_interrupt_handle_t* handle);
+void kiln_interrupt_handle_delete(kiln_interrupt_handle_t* handle);
 
-struct Trap {
-  kiln_trap_code code = KILN_TRAP_NONE;
-  // Set when the call could not be made at all (the function belongs to
-  // another store, the store is in use on another thread, the thread cannot
-  // be prepared to run wasm); code is then KILN_TRAP_NONE.
-  std::string error;
-  std::vector<std::string> frames;  // wasm function names, innermost first
-  size_t droppedFrames = 0;         // further (outer) frames not recorded
-  // Set when the call did not trap but the guest exited (WASI proc_exit,
-  // exitGuest); code is then KILN_TRAP_NONE.
-  std::optional<int> exitStatus;
-  // Report, one line each, every line ending in '\n':
-  //   kiln: trap: integer divide by zero (divide_by_zero)
-  //     at #0 div_helper
-  //     at #1 _start
-  std::string report() const;
-};
+/* ---- Traps --------------------------------------------------------------------
+ * Kiln's kind of a trap ("unreachable", "interrupted", "out_of_fuel", "host",
+ * ...; "none" for a trap made by wasm_trap_new), and the exit status when
+ * the trap is a WASI proc_exit (false otherwise). */
+const char* kiln_trap_kind(const wasm_trap_t* trap);
+bool kiln_trap_exit_status(const wasm_trap_t* trap, int* status);
 
-// A global's storage: one 16-byte cell, shared by every instance that
-// imports it.
-struct GlobalCell {
-  kiln_val value;
-};
+/* ---- WASI preview 1 --------------------------------------------------------
+ * A WASI configuration: arguments, environment, preopened directories, and
+ * stdio. By default the guest sees no arguments, no environment, no files,
+ * an empty stdin, and its stdout and stderr are discarded; nothing of the
+ * process is inherited unless asked for. */
+typedef struct kiln_wasi_config_t kiln_wasi_config_t;
+kiln_wasi_config_t* kiln_wasi_config_new(void);
+void kiln_wasi_config_delete(kiln_wasi_config_t* config);
+void kiln_wasi_config_arg(kiln_wasi_config_t* config, const char* arg);       /* argv[0] first */
+void kiln_wasi_config_env(kiln_wasi_config_t* config, const char* key, const char* value);
+/* host_path as guest_path (NULL: host_path); read_only grants no right that
+ * changes anything. Opened when the command runs. */
+void kiln_wasi_config_preopen_dir(kiln_wasi_config_t* config, const char* host_path, const char* guest_path,
+                                  bool read_only);
+/* The guest reads these bytes on fd 0, then end of file. */
+void kiln_wasi_config_stdin_bytes(kiln_wasi_config_t* config, const wasm_byte_vec_t* bytes);
+/* What the guest writes to fd 1 and 2 goes to the callback (on the guest's
+ * thread, in order); returning false fails the write with ENOSPC. */
+typedef bool (*kiln_output_callback_t)(void* env, const byte_t* data, size_t size);
+void kiln_wasi_config_stdout(kiln_wasi_config_t* config, kiln_output_callback_t callback, void* env);
+void kiln_wasi_config_stderr(kiln_wasi_config_t* config, kiln_output_callback_t callback, void* env);
+/* The process's own descriptors 0-2 instead. */
+void kiln_wasi_config_inherit_stdio(kiln_wasi_config_t* config);
 
-// An external value: what an import resolves to and what an export yields.
-struct Extern {
-  kiln_extern_kind kind = KILN_EXTERN_FUNC;
-  kiln_func* func = nullptr;        // kind == FUNC
-  kiln_table* table = nullptr;      // kind == TABLE
-  kiln_memory* memory = nullptr;    // kind == MEMORY
-  kiln_val* global = nullptr;       // kind == GLOBAL
-  uint8_t globalType = KILN_I32;    // kind == GLOBAL
-  bool globalMutable = false;       // kind == GLOBAL
-  // FUNC: the signature, for link-time type checks.
-  std::vector<uint8_t> params, results;
-};
+/* Runs a WASI command: a fresh store with the engine's limits, instantiate
+ * `module` with the WASI preview 1 imports, call _start. The
+ * exit status goes to *status: the guest's proc_exit code, 0 when _start
+ * returns. Returns an error when the command could not run (a missing
+ * import, a directory that cannot be opened), and a trap in *trap (when not
+ * NULL) when the guest trapped; with a timeout (nanoseconds, 0: none) a
+ * guest that runs past it traps (interrupted). */
+kiln_error_t* kiln_wasi_run(wasm_engine_t* engine, const wasm_module_t* module, const kiln_wasi_config_t* config,
+                            uint64_t timeout_ns, int* status, wasm_trap_t** trap);
 
-// A host function: a native function with the compiled-code convention
-// (kiln_vmctx* first, then the wasm parameters). The runtime calls it with
-// the importing instance's vmctx. It runs between compiled frames: it must
-// not throw C++ exceptions, and it may end the guest's call with
-// kiln_rt_trap or exitGuest only while it owns no resources (both unwind
-// with siglongjmp, running no destructors).
-struct HostFunc {
-  void* code = nullptr;
-  std::vector<uint8_t> params;
-  std::vector<uint8_t> results;
-  // Optional state for the function, bound to the importing instance: the
-  // function finds it again with hostEnv(vmctx, envTag). envTag is any
-  // address unique to the provider (WASI uses one of its own statics), so
-  // that several providers (WASI, Dagger, the embedder) can each keep state
-  // for the same instance.
-  const void* envTag = nullptr;
-  void* env = nullptr;
-};
+#ifdef __cplusplus
+}
+#endif
 
-// For host functions: the env that a HostFunc with this envTag carried when
-// it was bound to the instance owning vmctx, or nullptr.
-void* hostEnv(const kiln_vmctx* vmctx, const void* envTag);
-
-// For host functions: ends the guest's current call as an exit with this
-// status (WASI proc_exit). Store::call returns a Trap whose exitStatus is
-// set. Unwinds like a trap; the calling host function must own no resources.
-// Outside any call into wasm on this thread (a host function called directly
-// by the embedder) it returns, and does nothing.
-void exitGuest(int status);
-
-// Resolves one import. Returns nullopt when nothing by that name exists; the
-// runtime then reports "unknown import". Host functions are returned as
-// HostFunc and bound to the importing instance by the runtime.
-struct ImportResolver {
-  std::function<std::optional<HostFunc>(std::string_view module, std::string_view name)> hostFunc;
-  std::function<std::optional<Extern>(std::string_view module, std::string_view name)> external;
-};
-
-struct InstantiateError {
-  // Unlinkable: an import is missing or does not match. Trap: a segment is
-  // out of bounds, or the start function trapped. Limit: the store's limits
-  // do not allow it. Other: a bad descriptor, a module the store refuses,
-  // or the host is out of memory.
-  enum class Kind { Unlinkable, Trap, Limit, Other } kind = Kind::Other;
-  std::string message;
-  std::optional<Trap> trap;  // Kind::Trap
-};
-
-// ---- Stores ---------------------------------------------------------------
-
-// What a store may use. The defaults bound nothing a single guest could use
-// to exhaust the host except through memory (set maxMemoryBytes for
-// untrusted guests).
-struct StoreLimits {
-  static constexpr uint64_t kUnlimited = UINT64_MAX;
-  // Linear memory of all the store's memories together, in bytes.
-  // memory.grow past it returns -1; a memory whose initial size passes it
-  // fails the instantiation (Kind::Limit).
-  uint64_t maxMemoryBytes = kUnlimited;
-  // Elements of all the store's tables together: table.grow past it
-  // returns -1.
-  uint64_t maxTableElements = 10'000'000;
-  // Instances alive in the store (those a failed instantiation had to keep
-  // count too).
-  uint32_t maxInstances = 10'000;
-  // The guest's stack, in bytes below the point where a call first enters
-  // the store's code on a thread; 0: all the thread's stack but
-  // KILN_STACK_MARGIN. The same budget on every thread, as long as the
-  // thread's stack has room for it.
-  uint64_t maxStackBytes = 0;
-};
-
-struct StoreConfig {
-  StoreLimits limits;
-  // Fuel: when set, every module must be compiled with fuel metering (kiln
-  // compile --fuel), and the store starts with this much. A guest that uses
-  // it up traps (KILN_TRAP_OUT_OF_FUEL). Unset: metered modules run
-  // unmetered.
-  std::optional<uint64_t> fuel;
-  // Refuse modules compiled without epoch checks (--epoch-checks=off), which
-  // deadlines and interrupts cannot stop. Set it whenever you rely on them.
-  bool requireInterruptible = false;
-};
-
-namespace rt {
-struct StoreShared;
-struct InstanceData;
-}  // namespace rt
-
-// Interrupts a store's guest from any thread: the code running in the store
-// (and every later call into it) traps with KILN_TRAP_INTERRUPTED at its
-// next loop iteration or call, and a host call blocked in WASI or Dagger
-// returns. Copyable; safe to use after the store is gone (it then does
-// nothing).
-class InterruptHandle {
- public:
-  InterruptHandle() = default;
-  void interrupt() const;
-
- private:
-  friend class Store;
-  explicit InterruptHandle(std::shared_ptr<rt::StoreShared> shared) : shared_(std::move(shared)) {}
-  std::shared_ptr<rt::StoreShared> shared_;
-};
-
-class Store;
-
-// An instance, owned by its store: valid until the store is destroyed.
-class Instance {
- public:
-  Instance(const Instance&) = delete;
-  Instance& operator=(const Instance&) = delete;
-
-  Store& store() const;
-  const kiln_module_desc* module() const;
-  kiln_vmctx* vmctx();
-  std::optional<Extern> exportNamed(std::string_view name);
-  std::vector<std::string> exportNames() const;
-  // store().call(func, args).
-  std::optional<Trap> call(const kiln_func* func, kiln_val* args);
-
- private:
-  friend class Store;
-  friend struct rt::InstanceData;
-  explicit Instance(rt::InstanceData* data) : data_(data) {}
-  rt::InstanceData* data_;
-};
-
-// A store owns everything instantiated in it: instances, host memories,
-// tables and globals, and what failed instantiations left behind (the spec
-// keeps their writes to imported tables and memories alive). Destroying the
-// store frees all of it. A store is used by one thread at a time and may
-// move between threads; instances link only to objects of their own store.
-// Make one per request (or per tenant) and drop it when done.
-class Store {
- public:
-  explicit Store(StoreConfig config = {});
-  ~Store();
-  Store(const Store&) = delete;
-  Store& operator=(const Store&) = delete;
-
-  const StoreConfig& config() const;
-
-  // Checks the ABI version and flags, resolves imports, allocates memory,
-  // tables and globals, applies element and data segments, and runs the
-  // start function. On failure returns nullptr and fills *error (when given).
-  Instance* instantiate(const kiln_module_desc* module, const ImportResolver& imports,
-                        InstantiateError* error = nullptr, void* host = nullptr);
-
-  // Calls any function of this store (an export, or from a table) with
-  // arguments in args[0..params) and results written to args[0..results).
-  // args must hold max(params, results) values. Returns the trap, if the
-  // call trapped or could not be made (Trap::error).
-  std::optional<Trap> call(const kiln_func* func, kiln_val* args);
-
-  // Memories, tables and globals made by the host, to satisfy imports (for
-  // example the spec tests' "spectest" module). Limits as in the module
-  // format (pages / elements, max KILN_NO_MAX when absent). A memory
-  // reserves address space for guard-page code (8 GiB); explicitChecksOnly
-  // reserves only its maximum, and only modules compiled with
-  // --bounds-checks=explicit may import it. nullopt (with *error) past the
-  // store's limits or the runtime's caps.
-  std::optional<Extern> memory(uint64_t minPages, uint64_t maxPages, std::string* error = nullptr,
-                               bool explicitChecksOnly = false);
-  std::optional<Extern> table(uint8_t elemType, uint64_t min, uint64_t max, std::string* error = nullptr);
-  Extern global(uint8_t type, bool isMutable, kiln_val value);
-
-  // Interruption. A deadline stops the guest once the time has come (calls
-  // made after it trap at once); setting a new one replaces it.
-  void setDeadline(std::chrono::steady_clock::time_point deadline);
-  void setTimeout(std::chrono::nanoseconds timeout) { setDeadline(std::chrono::steady_clock::now() + timeout); }
-  void clearDeadline();
-  // For other threads. An interrupted store stays interrupted.
-  InterruptHandle interruptHandle() const;
-  bool interrupted() const;
-
-  // Fuel left (nullopt when the store does not meter), and a new amount
-  // (false when it does not meter).
-  std::optional<uint64_t> fuel() const;
-  bool setFuel(uint64_t fuel);
-
-  // What the store uses now.
-  uint64_t memoryBytes() const;
-  uint64_t tableElements() const;
-  size_t instanceCount() const;
-
-  struct Impl;
-
- private:
-  std::unique_ptr<Impl> impl_;
-};
-
-// ---- Signals --------------------------------------------------------------
-
-// The runtime turns faults in compiled code (a guard page of a linear
-// memory, the stack's guard) into traps with SIGSEGV and SIGBUS handlers,
-// installed when a thread first calls into wasm; they pass every fault that
-// is not theirs to the handler that was installed before. An embedder that
-// handles these signals itself calls setFaultHandlersEnabled(false) before
-// its first call into wasm, and calls handleWasmFault from its own handler
-// first: it does not return when the fault was a trap in compiled code, and
-// returns false otherwise. Process-wide.
-void setFaultHandlersEnabled(bool enabled);
-bool handleWasmFault(int signal, siginfo_t* info, void* ucontext);
-
-// ---- WASI preview 1 -------------------------------------------------------
-
-// A directory granted to the guest (`--dir HOST[::GUEST]`, `--dir-ro`): a
-// preopened descriptor for the host directory `hostPath`, which the guest
-// knows by the name `guestPath` (empty: hostPath as given). Paths the guest
-// resolves through it never leave it (not by "..", absolute paths or
-// symlinks). A read-only grant carries no right that creates, changes or
-// removes anything. See docs/wasi.md.
-struct WasiPreopen {
-  std::string hostPath;
-  std::string guestPath;
-  bool readOnly = false;
-};
-
-// The guest's descriptors 0-2 as the embedder's own objects instead of the
-// process's stdin, stdout and stderr (one instance per request in a server:
-// `kiln serve`). The guest reads `input` and then end of file; what it
-// writes to 1 and 2 goes to `output` and `errors` (called on the guest's
-// thread, in order). A sink that returns false refuses the bytes: the
-// guest's write fails with ENOSPC (a server bounding a response's size).
-// A sink left empty discards what it is given.
-struct WasiStdio {
-  std::string input;
-  std::function<bool(std::string_view)> output;
-  std::function<bool(std::string_view)> errors;
-};
-
-struct WasiOptions {
-  std::vector<std::string> args;  // argv, including argv[0]
-  std::vector<std::string> env;   // "KEY=VALUE"
-  // Preopened directories, descriptors 3, 4, ... in this order. None: the
-  // guest sees no files at all.
-  std::vector<WasiPreopen> preopens = {};
-  // Unset: the process's descriptors 0-2 (those that are open).
-  std::optional<WasiStdio> stdio = std::nullopt;
-};
-
-// How to run a command: the store's limits and fuel, a timeout, and the
-// hosts Dagger's http:// streams may reach (its file:// streams reach the
-// WASI preopens).
-struct RunOptions {
-  StoreConfig store;
-  std::optional<std::chrono::nanoseconds> timeout;
-  std::vector<std::string> allowNet;  // "HOST:PORT", see kiln/dagger.h
-};
-
-// Runs a WASI command module in a store of its own: instantiate with WASI
-// and Dagger imports, call `_start` (or `main` when there is no `_start`).
-// Returns the process exit status: the guest's proc_exit code, 0 when _start
-// returns, KILN_TRAP_EXIT_STATUS after a trap (whose report goes to stderr),
-// or 1 with a message when the module cannot be instantiated or a preopened
-// directory cannot be opened. Changes no process-wide state, signal
-// dispositions included: a guest's write to a closed pipe or socket fails
-// with EPIPE whatever SIGPIPE's disposition (the runtime keeps the signal
-// from being raised, see docs/wasi.md). With run.timeout, a guest blocked
-// in a host call (reading stdin, sleeping, waiting for a socket) is stopped
-// too: it traps with KILN_TRAP_INTERRUPTED.
-int runWasiCommand(const kiln_module_desc* module, const WasiOptions& options, const RunOptions& run = {});
-
-// The same, printing nothing: what happened, for an embedder to report.
-struct WasiCommandResult {
-  int status = 0;            // what runWasiCommand returns
-  std::optional<Trap> trap;  // set when the guest trapped
-  std::string error;         // set when it could not run at all (status 1)
-};
-WasiCommandResult executeWasiCommand(const kiln_module_desc* module, const WasiOptions& options,
-                                     const RunOptions& run = {});
-
-// The resolver for "wasi_snapshot_preview1" imports. The returned resolver
-// refers to state owned by `state`, which must outlive the instance (and
-// serves one instance).
-// WasiState stays opaque; std::unique_ptr<WasiState> works anywhere thanks
-// to the default_delete specialisation at the top of this header.
-// Opens the preopened directories now: when one cannot be opened, returns
-// nullptr and says why in *error (when given).
-std::unique_ptr<WasiState> makeWasiState(const WasiOptions& options, std::string* error = nullptr);
-ImportResolver wasiResolver(WasiState& state);
-// Set when the guest called proc_exit.
-std::optional<int> wasiExitCode(const WasiState& state);
-
-}  // namespace kiln
+#endif /* KILN_KILN_H */

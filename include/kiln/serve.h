@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln {
 

@@ -14,7 +14,7 @@
 
 #include "grants.h"
 #include "kiln/dagger.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 extern "C" const kiln_module_desc kiln_module;
 // Defined only when the executable was built with grants; otherwise the

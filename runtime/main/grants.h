@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln::grants {
 

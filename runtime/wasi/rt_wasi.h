@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "../io/io.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace kiln {
 namespace wasi {

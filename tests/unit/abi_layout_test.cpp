@@ -82,6 +82,8 @@ TEST(AbiLayout, DescriptorRecords) {
   EXPECT_EQ(offsetof(kiln_const_expr, bits_high), 16u);
   EXPECT_EQ(offsetof(kiln_type_desc, types), 8u);
   EXPECT_EQ(offsetof(kiln_type_desc, array_call), 16u);
+  EXPECT_EQ(offsetof(kiln_type_desc, host_call), 24u);
+  EXPECT_EQ(sizeof(kiln_type_desc), 32u);
   EXPECT_EQ(offsetof(kiln_func_desc, code), 8u);
   EXPECT_EQ(offsetof(kiln_func_desc, name), 16u);
   EXPECT_EQ(offsetof(kiln_global_desc, vmctx_offset), 4u);

@@ -43,7 +43,7 @@
 
 #include "../../runtime/rt_range_registry.h"
 #include "kiln/abi.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

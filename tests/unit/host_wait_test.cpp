@@ -33,7 +33,7 @@
 #include "../../runtime/wasi/rt_wasi.h"
 #include "kiln/abi.h"
 #include "kiln/dagger.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 extern "C" char __start_kiln_test_code[];
 extern "C" char __stop_kiln_test_code[];
@@ -120,14 +120,14 @@ class Module {
     for (auto& [name, params] : imports) {
       std::vector<uint8_t>& bytes = typeBytes_.emplace_back(params);
       bytes.push_back(KILN_I32);
-      types_.push_back(kiln_type_desc{static_cast<uint32_t>(params.size()), 1, bytes.data(), nullptr});
+      types_.push_back(kiln_type_desc{static_cast<uint32_t>(params.size()), 1, bytes.data(), nullptr, nullptr});
       uint32_t index = static_cast<uint32_t>(funcs_.size());
       funcs_.push_back(kiln_func_desc{static_cast<uint32_t>(types_.size() - 1), 0, nullptr, str(name)});
       imports_.push_back(kiln_import_desc{str(importModule), str(name), static_cast<uint32_t>(std::strlen(importModule)),
                                           static_cast<uint32_t>(std::strlen(name)), KILN_EXTERN_FUNC, {}, index});
     }
     std::vector<uint8_t>& result = typeBytes_.emplace_back(std::vector<uint8_t>{KILN_I32});
-    types_.push_back(kiln_type_desc{0, 1, result.data(), tramp_v_i});
+    types_.push_back(kiln_type_desc{0, 1, result.data(), tramp_v_i, nullptr});
     funcs_.push_back(kiln_func_desc{static_cast<uint32_t>(types_.size() - 1), 0, run, "run"});
     exports_.push_back(kiln_export_desc{"run", 3, KILN_EXTERN_FUNC, {}, static_cast<uint32_t>(funcs_.size() - 1), 0});
     memory_ = kiln_memory_desc{0, {}, 1, 1};

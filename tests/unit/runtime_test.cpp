@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "kiln/abi.h"
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 extern "C" char __start_kiln_test_code[];
 extern "C" char __stop_kiln_test_code[];
@@ -248,7 +248,7 @@ class ModuleBuilder {
     std::vector<uint8_t>& bytes = typeBytes_.emplace_back(params);
     bytes.insert(bytes.end(), results.begin(), results.end());
     types_.push_back(kiln_type_desc{static_cast<uint32_t>(params.size()), static_cast<uint32_t>(results.size()),
-                                    bytes.data(), trampoline});
+                                    bytes.data(), trampoline, nullptr});
     return static_cast<uint32_t>(types_.size() - 1);
   }
   uint32_t func(uint32_t type, void* code, const char* name) {

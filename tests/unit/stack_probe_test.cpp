@@ -17,7 +17,7 @@
 #include <fstream>
 #include <string>
 
-#include "kiln/kiln.h"
+#include "kiln/kiln.hpp"
 
 namespace {
 

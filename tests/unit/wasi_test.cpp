@@ -393,7 +393,7 @@ TEST(WasiState, StdioAndPreopens) {
 // No code: the tests call the host functions directly with its vmctx.
 struct BoundGuest {
   const uint8_t types[5] = {KILN_I32, KILN_I32, KILN_I32, KILN_I32, KILN_I32};
-  kiln_type_desc type{4, 1, types, nullptr};
+  kiln_type_desc type{4, 1, types, nullptr, nullptr};
   kiln_import_desc import{"wasi_snapshot_preview1", "fd_write", 22, 8, KILN_EXTERN_FUNC, {}, 0};
   kiln_func_desc func{0, 0, nullptr, "fd_write"};
   kiln_memory_desc memory{0, {}, 1, 1};
