@@ -1,4 +1,5 @@
 // The epoch clock and its timer (see rt_epoch.h).
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -55,8 +56,11 @@ class Timer {
         continue;
       }
       uint64_t next = due_.begin()->first;
-      if (epochClockNow() < next) {
-        wake_.wait_until(lock, origin() + std::chrono::milliseconds(next));
+      if (uint64_t now = epochClockNow(); now < next) {
+        // At most an hour at a time: a deadline centuries away (up to
+        // UINT64_MAX - 1 ms) must not overflow the clock's arithmetic into
+        // the past, which would make this loop spin.
+        wake_.wait_for(lock, std::chrono::milliseconds(std::min<uint64_t>(next - now, 3'600'000)));
         continue;
       }
       // The store cannot go meanwhile: its destructor disarms under mutex_.

@@ -220,8 +220,9 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
     if (store.depth == 0) store.runningThread.store(0, std::memory_order_release);
   };
 
-  rt::InstanceData* inst = store.owns(func->vmctx) ? rt::instanceOf(func->vmctx) : nullptr;
-  if (rt::HostFunction* hf = inst ? nullptr : rt::hostFunctionOf(func); hf && store.owns(func->vmctx)) {
+  const bool ours = store.owns(func->vmctx);
+  rt::InstanceData* inst = ours ? rt::instanceOf(func->vmctx) : nullptr;
+  if (rt::HostFunction* hf = ours && !inst ? rt::hostFunctionOf(func) : nullptr) {
     // A host function called by the host: no guest code, nothing to protect.
     std::optional<Trap> trap;
     if (store.shared->mustStop()) {
@@ -251,8 +252,12 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
     return trap;
   }
 
+  // The outermost entry into the store's code on this thread sets the stack
+  // limit (not merely depth 0: a host function the host called directly may
+  // call back into wasm).
   const uintptr_t savedLimit = shared.entryLimit;
-  if (store.depth == 0) {
+  const bool outermost = savedLimit == UINTPTR_MAX;
+  if (outermost) {
     uintptr_t limit = threadLimit;
     if (uint64_t budget = store.config.limits.maxStackBytes) {
       auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
@@ -265,7 +270,7 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
   rt::RawTrap raw;
   bool returned = rt::callProtected(func, args, &raw);
   --store.depth;
-  if (store.depth == 0) {
+  if (outermost) {
     shared.entryLimit = savedLimit;
     shared.setStackLimit(savedLimit);
   }
@@ -322,6 +327,12 @@ Extern Store::global(uint8_t type, bool isMutable, kiln_val value) {
 void Store::setDeadline(std::chrono::steady_clock::time_point deadline) {
   impl_->shared->setDeadline(rt::epochClockAt(
       std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count()));
+}
+
+void Store::setTimeout(std::chrono::nanoseconds timeout) {
+  auto now = std::chrono::steady_clock::now();
+  auto latest = std::chrono::steady_clock::time_point::max();
+  setDeadline(timeout > latest - now ? latest : now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
 }
 
 void Store::clearDeadline() { impl_->shared->setDeadline(UINT64_MAX); }

@@ -12,6 +12,7 @@
 #include "driver/error.h"
 #include "driver/files.h"
 #include "driver/pipeline.h"
+#include "llvm/Support/Signals.h"
 
 namespace kiln::capi {
 
@@ -26,6 +27,14 @@ bool validateBinary(const uint8_t* bytes, size_t size, std::string* error) {
 }
 
 bool compileToSharedObject(const uint8_t* bytes, size_t size, std::string* so, std::string* error) {
+  // LLVM installs its signal handlers (to remove temporary files on a
+  // crash) in front of the runtime's: take them away again however the
+  // compilation ends, or a guest's fault would reach them first. While a
+  // compilation runs on one thread they stand in front for guests on other
+  // threads too (docs/embedding.md).
+  struct Unregister {
+    ~Unregister() { llvm::sys::unregisterHandlers(); }
+  } unregister;
   try {
     wasm::Module module = driver::decodeModule("module", std::span<const uint8_t>(bytes, size));
     driver::TempDir temp;

@@ -1,4 +1,4 @@
-;; The guest of examples/embed: handle(request) adds request % 10 to the
+;; The guest of examples/embed (and embed-cpp): handle(request) adds request % 10 to the
 ;; host's total, except that every tenth request (9, 19, ...) never ends and
 ;; every tenth (8, 18, ...) traps.
 (module

@@ -44,6 +44,9 @@ void kiln_config_max_instances(wasm_config_t* config, uint32_t count);
 void kiln_config_max_stack(wasm_config_t* config, uint64_t bytes);         /* 0: the thread's stack */
 /* Stores start with this much fuel; modules must be compiled with --fuel. */
 void kiln_config_fuel(wasm_config_t* config, uint64_t fuel);
+/* Refuse modules compiled with --epoch-checks=off, which timeouts and
+ * interrupts cannot stop; set it whenever you rely on them. */
+void kiln_config_require_interruptible(wasm_config_t* config, bool require);
 
 /* The guest traps (interrupted) once the time has come: a deadline in
  * nanoseconds from now. Calls made after it trap at once. */

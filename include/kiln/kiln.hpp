@@ -285,7 +285,9 @@ class Store {
   // Interruption. A deadline stops the guest once the time has come (calls
   // made after it trap at once); setting a new one replaces it.
   void setDeadline(std::chrono::steady_clock::time_point deadline);
-  void setTimeout(std::chrono::nanoseconds timeout) { setDeadline(std::chrono::steady_clock::now() + timeout); }
+  // A deadline `timeout` from now; one too far to represent (centuries) is
+  // the latest representable one, never an overflow into the past.
+  void setTimeout(std::chrono::nanoseconds timeout);
   void clearDeadline();
   // For other threads. An interrupted store stays interrupted.
   InterruptHandle interruptHandle() const;

@@ -99,6 +99,7 @@ void kiln_config_max_table_elements(wasm_config_t* c, uint64_t count) { c->store
 void kiln_config_max_instances(wasm_config_t* c, uint32_t count) { c->store.limits.maxInstances = count; }
 void kiln_config_max_stack(wasm_config_t* c, uint64_t bytes) { c->store.limits.maxStackBytes = bytes; }
 void kiln_config_fuel(wasm_config_t* c, uint64_t fuel) { c->store.fuel = fuel; }
+void kiln_config_require_interruptible(wasm_config_t* c, bool require) { c->store.requireInterruptible = require; }
 
 void kiln_store_set_timeout(wasm_store_t* store, uint64_t ns) {
   store->store.setTimeout(std::chrono::nanoseconds(static_cast<int64_t>(std::min<uint64_t>(ns, INT64_MAX))));

@@ -12,8 +12,8 @@
 #include "check.h"
 
 #define N_THREADS 4
-#define N_INSTANCES 4        // per thread
-#define N_CALLS 25           // of run, per instance
+#define N_INSTANCES 10       // per thread
+#define N_CALLS 20           // of run, per instance
 #define N_TICKS 1000         // host calls per run
 
 static atomic_long total_ticks;

@@ -4,7 +4,7 @@
 // the store goes, everything the request made goes with it. See
 // docs/embedding.md, which walks through this file.
 //
-//   kiln compile --emit=shared examples/embed/guest.wat -o guest.so
+//   kiln compile --emit=shared examples/embed-cpp/guest.wat -o guest.so
 //   kiln-embed-example ./guest.so 1000 4       # 1000 requests on 4 threads
 #include <dlfcn.h>
 
