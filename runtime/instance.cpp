@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "rt_code_registry.h"
+#include "rt_prepared.h"
 #include "rt_instance.h"
 #include "rt_store.h"
 #include "rt_trap.h"
@@ -70,6 +71,8 @@ std::string hex(uint32_t value) {
   return buf;
 }
 
+}  // namespace
+
 std::string checkDescriptor(const kiln_module_desc* desc) {
   if (!desc) return "no module descriptor";
   if (desc->abi_version != KILN_ABI_VERSION)
@@ -99,6 +102,8 @@ std::string checkDescriptor(const kiln_module_desc* desc) {
   return {};
 }
 
+namespace {
+
 // What the store demands of the modules instantiated in it.
 std::string checkStoreNeeds(const kiln_module_desc* desc, const StoreConfig& config) {
   if (config.fuel && !(desc->flags & KILN_FLAG_FUEL))
@@ -114,6 +119,16 @@ std::string checkStoreNeeds(const kiln_module_desc* desc, const StoreConfig& con
 
 Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver& imports, InstantiateError* error,
                              void* host) {
+  return instantiateFrom(desc, nullptr, imports, error, host);
+}
+
+Instance* Store::instantiate(const PreparedModule& module, const ImportResolver& imports, InstantiateError* error,
+                             void* host) {
+  return instantiateFrom(module.module(), &module.impl(), imports, error, host);
+}
+
+Instance* Store::instantiateFrom(const kiln_module_desc* desc, const PreparedModule::Impl* prepared,
+                                 const ImportResolver& imports, InstantiateError* error, void* host) {
   InstantiateError localError;
   if (!error) error = &localError;
   *error = InstantiateError{};
@@ -122,8 +137,11 @@ Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver&
     error->message = std::move(message);
     return nullptr;
   };
-  if (std::string problem = rt::checkDescriptor(desc); !problem.empty())
-    return fail(InstantiateError::Kind::Other, problem);
+  // A prepared module's descriptor was checked when it was prepared.
+  if (!prepared) {
+    if (std::string problem = rt::checkDescriptor(desc); !problem.empty())
+      return fail(InstantiateError::Kind::Other, problem);
+  }
   Impl& store = *impl_;
   if (std::string problem = rt::checkStoreNeeds(desc, store.config); !problem.empty())
     return fail(InstantiateError::Kind::Other, problem);
@@ -142,8 +160,12 @@ Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver&
   vmctx->host = host;
   vmctx->limits = &store.shared->limits;
 
-  inst->typeIds.resize(desc->num_types);
-  for (uint32_t t = 0; t < desc->num_types; ++t) inst->typeIds[t] = rt::internType(desc->types[t]);
+  if (prepared) {
+    inst->typeIds = prepared->typeIds;
+  } else {
+    inst->typeIds.resize(desc->num_types);
+    for (uint32_t t = 0; t < desc->num_types; ++t) inst->typeIds[t] = rt::internType(desc->types[t]);
+  }
   inst->ownFuncs.reset(new kiln_func[desc->num_funcs ? desc->num_funcs : 1]());
   inst->funcs.assign(desc->num_funcs, nullptr);
   inst->tables.assign(desc->num_tables, nullptr);
@@ -184,9 +206,11 @@ Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver&
     std::string problem;
     bool limit = false;
     bool guardPages = !(desc->flags & KILN_FLAG_EXPLICIT_BOUNDS_CHECKS);
-    inst->ownMemory =
-        rt::Memory::create(desc->memories[0].min, desc->memories[0].max, guardPages, &store.account, &problem, &limit);
+    inst->ownMemory = rt::Memory::create(desc->memories[0].min, desc->memories[0].max, guardPages, &store.account,
+                                         &problem, &limit, prepared ? prepared->image.get() : nullptr);
     if (!inst->ownMemory) return fail(limit ? InstantiateError::Kind::Limit : InstantiateError::Kind::Other, problem);
+    // The image holds every active data segment (prepared_module.cpp).
+    inst->dataInImage = inst->ownMemory->imageId != 0;
     vmctx->memory = &inst->ownMemory->memory;
     vmctx->memory_base = vmctx->memory->base;
   }

@@ -1,9 +1,13 @@
 // Linear memory reservations (see rt_memory.h).
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <type_traits>
+#include <vector>
 
 #include "rt_memory.h"
 #include "rt_range_registry.h"
@@ -20,8 +24,113 @@ RangeRegistry& reservations() {
 }
 
 constexpr uint64_t kPage = KILN_WASM_PAGE_SIZE;
+constexpr uint64_t kGuardReservation = KILN_MEMORY_RESERVATION + KILN_MEMORY_GUARD_TAIL;
+
+// Guard-page reservations kept for reuse. Making and dropping an 8 GiB
+// reservation costs an mmap, an mprotect, page tables and an munmap with a
+// TLB shootdown, all under the process's address-space lock; a slot from
+// the pool costs nothing at instantiation, and returning one costs an
+// madvise (which frees its pages: nothing of one guest is left for the
+// next) and, when the memory grew, an mprotect. A slot holds `accessible`
+// readable bytes from `base` (the rest PROT_NONE) and, when imageId is set,
+// that image mapped at its start; madvise makes the image's pages read as
+// the image again, so the next instance of the same module finds its
+// initial memory ready.
+struct Slot {
+  uint8_t* base = nullptr;
+  uint64_t accessible = 0;
+  uint64_t imageId = 0;
+  size_t registryHandle = SIZE_MAX;
+};
+
+class SlotPool {
+ public:
+  // The slot that fits best: same image and size first, then any.
+  bool take(uint64_t imageId, uint64_t bytes, Slot* out) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return false;
+    size_t best = free_.size() - 1;
+    for (size_t i = free_.size(); i-- > 0;) {
+      if (free_[i].imageId == imageId && free_[i].accessible == bytes) {
+        best = i;
+        break;
+      }
+    }
+    *out = free_[best];
+    free_[best] = free_.back();
+    free_.pop_back();
+    return true;
+  }
+  bool give(const Slot& slot) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.size() >= capacity()) return false;
+    free_.push_back(slot);
+    return true;
+  }
+
+ private:
+  // KILN_MEMORY_POOL: the number of free slots kept (default 64; 0 turns the
+  // pool off). Their address space only: their pages are freed.
+  static size_t capacity() {
+    static const size_t value = [] {
+      const char* text = getenv("KILN_MEMORY_POOL");
+      return text ? static_cast<size_t>(strtoull(text, nullptr, 10)) : size_t{64};
+    }();
+    return value;
+  }
+  std::mutex mutex_;
+  std::vector<Slot> free_;
+};
+
+SlotPool& pool() {
+  static SlotPool* instance = new SlotPool;  // used until exit
+  return *instance;
+}
+
+// Makes a slot hold `bytes` accessible bytes starting with `image` (or
+// none): remaps it when it holds something else.
+bool prepareSlot(Slot& slot, uint64_t bytes, const MemoryImage* image, std::string* error) {
+  uint64_t imageId = image ? image->id : 0;
+  if (slot.imageId != imageId && slot.accessible) {
+    // Another module's image (or one where none is wanted): anonymous,
+    // inaccessible pages again.
+    if (mmap(slot.base, slot.accessible, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) ==
+        MAP_FAILED) {
+      *error = std::string("out of memory: cannot reset a linear memory: ") + strerror(errno);
+      return false;
+    }
+    slot.accessible = 0;
+    slot.imageId = 0;
+  }
+  if (image && slot.imageId != imageId) {
+    if (mmap(slot.base, image->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image->fd, 0) == MAP_FAILED) {
+      *error = std::string("out of memory: cannot map a module's initial memory: ") + strerror(errno);
+      return false;
+    }
+    slot.imageId = imageId;
+    slot.accessible = image->bytes;
+  }
+  if (slot.accessible < bytes) {
+    if (mprotect(slot.base + slot.accessible, bytes - slot.accessible, PROT_READ | PROT_WRITE) != 0) {
+      *error = std::string("out of memory: cannot commit ") + std::to_string(bytes / kPage) +
+               " pages of linear memory: " + strerror(errno);
+      return false;
+    }
+  } else if (slot.accessible > bytes) {
+    if (mprotect(slot.base + bytes, slot.accessible - bytes, PROT_NONE) != 0) {
+      *error = std::string("cannot protect a linear memory: ") + strerror(errno);
+      return false;
+    }
+  }
+  slot.accessible = bytes;
+  return true;
+}
 
 }  // namespace
+
+MemoryImage::~MemoryImage() {
+  if (fd >= 0) close(fd);
+}
 
 bool ResourceAccount::chargeMemory(uint64_t bytes) {
   if (bytes > maxMemoryBytes || memoryBytes > maxMemoryBytes - bytes) return false;
@@ -36,7 +145,8 @@ bool ResourceAccount::chargeTable(uint64_t elements) {
 }
 
 std::unique_ptr<Memory> Memory::create(uint64_t minPages, uint64_t maxPages, bool guardPages,
-                                       ResourceAccount* account, std::string* error, bool* limit) {
+                                       ResourceAccount* account, std::string* error, bool* limit,
+                                       const MemoryImage* image) {
   *limit = false;
   uint64_t cap = maxPages < KILN_MAX_MEMORY_PAGES ? maxPages : KILN_MAX_MEMORY_PAGES;
   if (minPages > cap) {
@@ -56,8 +166,37 @@ std::unique_ptr<Memory> Memory::create(uint64_t minPages, uint64_t maxPages, boo
   std::unique_ptr<Memory> memory(new Memory);
   memory->account = account;
   memory->memory.size = bytes;  // charged: the destructor gives it back
-  const uint64_t reserved =
-      guardPages ? KILN_MEMORY_RESERVATION + KILN_MEMORY_GUARD_TAIL : (cap > 0 ? cap * kPage : kPage);
+  memory->memory.max_pages = cap;
+  memory->declaredMax = maxPages;
+  memory->guardPages = guardPages;
+  memory->initialBytes = bytes;
+  if (image && (!guardPages || image->bytes > bytes)) image = nullptr;  // only guard-page slots map images
+
+  if (guardPages) {
+    Slot slot;
+    if (!pool().take(image ? image->id : 0, bytes, &slot)) {
+      void* base = mmap(nullptr, kGuardReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (base == MAP_FAILED) {
+        *error = std::string("out of memory: cannot reserve address space for a linear memory: ") + strerror(errno);
+        return nullptr;
+      }
+      slot.base = static_cast<uint8_t*>(base);
+      auto begin = reinterpret_cast<uintptr_t>(base);
+      slot.registryHandle = reservations().add(begin, begin + kGuardReservation, base);
+    }
+    if (!prepareSlot(slot, bytes, image, error)) {
+      reservations().remove(slot.registryHandle);
+      munmap(slot.base, kGuardReservation);
+      return nullptr;
+    }
+    memory->memory.base = slot.base;
+    memory->memory.reserved_bytes = kGuardReservation;
+    memory->registryHandle = slot.registryHandle;
+    memory->imageId = slot.imageId;
+    return memory;
+  }
+
+  const uint64_t reserved = cap > 0 ? cap * kPage : kPage;
   void* base = mmap(nullptr, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) {
     *error = std::string("out of memory: cannot reserve address space for a linear memory: ") + strerror(errno);
@@ -70,18 +209,26 @@ std::unique_ptr<Memory> Memory::create(uint64_t minPages, uint64_t maxPages, boo
              " pages of linear memory: " + strerror(errno);
     return nullptr;
   }
-  memory->memory.max_pages = cap;
-  memory->declaredMax = maxPages;
-  memory->guardPages = guardPages;
   auto begin = reinterpret_cast<uintptr_t>(base);
   memory->registryHandle = reservations().add(begin, begin + reserved, memory.get());
   return memory;
 }
 
 Memory::~Memory() {
-  if (registryHandle != SIZE_MAX) reservations().remove(registryHandle);
-  if (memory.base) munmap(memory.base, memory.reserved_bytes);
   if (account) account->memoryBytes -= memory.size;
+  if (!memory.base) return;
+  if (guardPages) {
+    // Back to the pool: its pages freed (an image's pages read as the image
+    // again), and only the initial size accessible.
+    Slot slot{memory.base, memory.size, imageId, registryHandle};
+    bool reset = madvise(memory.base, memory.size, MADV_DONTNEED) == 0;
+    if (reset && memory.size > initialBytes)
+      reset = mprotect(memory.base + initialBytes, memory.size - initialBytes, PROT_NONE) == 0;
+    slot.accessible = initialBytes;
+    if (reset && pool().give(slot)) return;
+  }
+  if (registryHandle != SIZE_MAX) reservations().remove(registryHandle);
+  munmap(memory.base, memory.reserved_bytes);
 }
 
 int64_t growMemory(kiln_memory* memory, uint64_t deltaPages) {

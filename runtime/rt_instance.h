@@ -43,6 +43,9 @@ struct InstanceData {
   std::vector<std::pair<const void*, void*>> hostEnvs;
   std::unordered_map<std::string_view, uint32_t> exportIndex;
   bool codeRegistered = false;
+  // The memory was made from the module's image: its active data segments
+  // are there already.
+  bool dataInImage = false;
 
   // The 16-byte cell of global `index` (imported or defined).
   kiln_val* globalCell(uint32_t index) const;

@@ -24,18 +24,38 @@
 
 namespace kiln::rt {
 
+// A module's initial memory contents (its active data segments, laid out
+// once) in an anonymous file, which instances map copy-on-write instead of
+// copying the segments: pages they only read are shared, and none is
+// touched at instantiation. Made by PreparedModule for modules whose
+// segments cannot fail and whose memory nothing outside can observe before
+// they are applied (see prepared_module.cpp).
+struct MemoryImage {
+  int fd = -1;
+  uint64_t bytes = 0;  // a multiple of the system page size, at most the initial memory
+  uint64_t id = 0;     // unique for the process's life: which image a pooled slot holds
+  ~MemoryImage();
+};
+
 struct Memory {
   kiln_memory memory{};  // first: every kiln_memory the runtime hands out is a Memory
   uint64_t declaredMax = KILN_NO_MAX;
   bool guardPages = true;  // reserved for guard-page code
   ResourceAccount* account = nullptr;
   size_t registryHandle = SIZE_MAX;
+  // Guard-page reservations come from, and go back to, a process-wide pool
+  // of slots (memory.cpp); the size they started with and the image they
+  // hold (0: none) say how to reuse them.
+  uint64_t initialBytes = 0;
+  uint64_t imageId = 0;
 
   // maxPages: the declared maximum or KILN_NO_MAX. The initial size is
-  // charged to `account`. Returns nullptr with *error (and *limit set when
-  // the store's or the runtime's limits are what failed).
+  // charged to `account`. With an image, its bytes are the memory's first
+  // bytes (mapped copy-on-write). Returns nullptr with *error (and *limit
+  // set when the store's or the runtime's limits are what failed).
   static std::unique_ptr<Memory> create(uint64_t minPages, uint64_t maxPages, bool guardPages,
-                                        ResourceAccount* account, std::string* error, bool* limit);
+                                        ResourceAccount* account, std::string* error, bool* limit,
+                                        const MemoryImage* image = nullptr);
   Memory() = default;
   ~Memory();
   Memory(const Memory&) = delete;

@@ -86,6 +86,10 @@ bool applyActiveSegments(InstanceData& inst, InstantiateError* error) {
   for (uint32_t d = 0; d < desc->num_datas; ++d) {
     const kiln_data_desc& seg = desc->datas[d];
     if (seg.mode != KILN_SEGMENT_ACTIVE) continue;
+    if (inst.dataInImage) {
+      inst.dataDropped[d] = 1;
+      continue;
+    }
     kiln_memory* memory = seg.memory_index == 0 ? inst.vmctx->memory : nullptr;
     if (!memory) return segmentTrap(error, KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
     uint64_t offset = evalConstExpr(inst, seg.offset).i32;

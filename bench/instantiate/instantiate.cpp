@@ -5,7 +5,11 @@
 // instances cost in resident memory and address space. Run by
 // scripts/bench-instantiate.sh, which compiles the modules.
 //
-//   kiln-bench-instantiate MODULE.so EXPORT [ITERATIONS] [--wasi]
+//   kiln-bench-instantiate MODULE.so EXPORT [ITERATIONS] [--wasi] [--prepared]
+//
+// --prepared instantiates from a kiln::PreparedModule (interned types, the
+// initial memory image mapped copy-on-write); the memory pool is process-wide
+// (KILN_MEMORY_POOL=0 turns it off).
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +30,7 @@ namespace {
 
 struct Module {
   const kiln_module_desc* desc = nullptr;
+  std::shared_ptr<const kiln::PreparedModule> prepared;  // null: instantiate from the descriptor
   std::string exportName;
   bool wasi = false;
 };
@@ -43,7 +48,7 @@ bool request(const Module& m) {
     if (!wasi) return false;
     resolver = kiln::wasiResolver(*wasi);
   }
-  kiln::Instance* instance = store.instantiate(m.desc, resolver);
+  kiln::Instance* instance = m.prepared ? store.instantiate(*m.prepared, resolver) : store.instantiate(m.desc, resolver);
   if (!instance) return false;
   std::optional<kiln::Extern> f = instance->exportNamed(m.exportName);
   if (!f || f->kind != KILN_EXTERN_FUNC) return false;
@@ -110,9 +115,12 @@ int main(int argc, char** argv) {
   Module m;
   m.exportName = argv[2];
   int iterations = 20000;
+  bool prepared = false;
   for (int i = 3; i < argc; ++i) {
     if (std::strcmp(argv[i], "--wasi") == 0)
       m.wasi = true;
+    else if (std::strcmp(argv[i], "--prepared") == 0)
+      prepared = true;
     else
       iterations = std::atoi(argv[i]);
   }
@@ -123,6 +131,14 @@ int main(int argc, char** argv) {
   }
   m.desc = static_cast<const kiln_module_desc*>(dlsym(handle, KILN_MODULE_SYMBOL));
   if (!m.desc) return 1;
+  if (prepared) {
+    std::string error;
+    m.prepared = kiln::PreparedModule::prepare(m.desc, &error);
+    if (!m.prepared) {
+      std::fprintf(stderr, "kiln-bench-instantiate: %s\n", error.c_str());
+      return 1;
+    }
+  }
 
   run(m, 1, std::max(1, iterations / 10));  // warm up
   Latencies one = run(m, 1, iterations);
@@ -148,7 +164,8 @@ int main(int argc, char** argv) {
       states.push_back(kiln::makeWasiState(options));
       resolver = kiln::wasiResolver(*states.back());
     }
-    kiln::Instance* instance = store->instantiate(m.desc, resolver);
+    kiln::Instance* instance =
+        m.prepared ? store->instantiate(*m.prepared, resolver) : store->instantiate(m.desc, resolver);
     if (!instance) {
       std::fprintf(stderr, "kiln-bench-instantiate: live instance %d failed\n", i);
       return 1;

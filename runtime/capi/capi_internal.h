@@ -41,6 +41,7 @@ struct Image {
   int fd = -1;
   const kiln_module_desc* desc = nullptr;
   std::string bytes;
+  std::shared_ptr<const PreparedModule> prepared;
   HostInfo hostInfo;
   ~Image();
 };

@@ -162,6 +162,7 @@ kiln_error_t* kiln_wasi_run(wasm_engine_t* engine, const wasm_module_t* module, 
   }
   kiln::RunOptions run;
   if (engine) run.store = engine->store;
+  run.prepared = module->image->prepared;
   if (timeoutNs) {
     run.timeout = std::chrono::nanoseconds(static_cast<int64_t>(std::min<uint64_t>(timeoutNs, INT64_MAX)));
     run.store.requireInterruptible = true;

@@ -160,6 +160,8 @@ std::shared_ptr<Image> loadImage(std::string bytes, std::string* error) {
              ": compile it again with this kiln";
     return nullptr;
   }
+  image->prepared = PreparedModule::prepare(image->desc, error);
+  if (!image->prepared) return nullptr;
   image->bytes = std::move(bytes);
   return image;
 }
@@ -896,7 +898,7 @@ wasm_instance_t* wasm_instance_new(wasm_store_t* store, const wasm_module_t* mod
   if (std::find(store->images.begin(), store->images.end(), module->image) == store->images.end())
     store->images.push_back(module->image);
   kiln::InstantiateError error;
-  kiln::Instance* instance = store->store.instantiate(desc, resolver, &error);
+  kiln::Instance* instance = store->store.instantiate(*module->image->prepared, resolver, &error);
   if (!instance) {
     if (trap) *trap = error.trap ? makeTrap(store, *error.trap) : makeTrap(store, error.message);
     return nullptr;

@@ -384,6 +384,11 @@ std::unique_ptr<Server> Server::start(const kiln_module_desc* module, const Serv
   auto impl = std::make_unique<Impl>();
   impl->module = module;
   impl->options = options;
+  // Instantiation's instance-independent work once, for every request.
+  if (!impl->options.run.prepared) {
+    impl->options.run.prepared = PreparedModule::prepare(module, error);
+    if (!impl->options.run.prepared) return nullptr;
+  }
   sockaddr_storage address;
   if (!parseListen(options.listen, &address, error)) return nullptr;
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;

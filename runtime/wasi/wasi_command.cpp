@@ -42,7 +42,9 @@ WasiCommandResult executeWasiCommand(const kiln_module_desc* module, const WasiO
   // The timeout covers the whole run, start function included.
   if (run.timeout) store.setTimeout(*run.timeout);
   InstantiateError error;
-  Instance* instance = store.instantiate(module, resolver, &error);
+  Instance* instance = run.prepared && run.prepared->module() == module
+                           ? store.instantiate(*run.prepared, resolver, &error)
+                           : store.instantiate(module, resolver, &error);
   if (!instance) {
     if (error.kind == InstantiateError::Kind::Trap && error.trap) return trapped(std::move(*error.trap));
     return fail("cannot instantiate module: " + error.message);
