@@ -124,11 +124,12 @@ Instance* Store::instantiate(const kiln_module_desc* desc, const ImportResolver&
 
 Instance* Store::instantiate(const PreparedModule& module, const ImportResolver& imports, InstantiateError* error,
                              void* host) {
-  return instantiateFrom(module.module(), &module.impl(), imports, error, host);
+  return instantiateFrom(module.module(), &module, imports, error, host);
 }
 
-Instance* Store::instantiateFrom(const kiln_module_desc* desc, const PreparedModule::Impl* prepared,
+Instance* Store::instantiateFrom(const kiln_module_desc* desc, const PreparedModule* preparedModule,
                                  const ImportResolver& imports, InstantiateError* error, void* host) {
+  const PreparedModule::Impl* prepared = preparedModule ? &preparedModule->impl() : nullptr;
   InstantiateError localError;
   if (!error) error = &localError;
   *error = InstantiateError{};
@@ -233,8 +234,12 @@ Instance* Store::instantiateFrom(const kiln_module_desc* desc, const PreparedMod
     inst->exportIndex.emplace(std::string_view(ex.name, ex.name_len), e);
   }
   store.objects.insert(known.begin(), known.end());
-  rt::registerModuleCode(desc);
-  inst->codeRegistered = true;
+  if (prepared) {
+    inst->prepared = preparedModule->shared_from_this();
+  } else {
+    rt::registerModuleCode(desc);
+    inst->codeRegistered = true;
+  }
   InstanceData* data = inst.get();
   store.instances.push_back(std::move(inst));
   // A failed instantiation leaves the instance in the store when something

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "rt_code_registry.h"
 #include "rt_prepared.h"
 #include "rt_types.h"
 
@@ -86,6 +87,10 @@ std::unique_ptr<rt::MemoryImage> makeImage(const kiln_module_desc* desc, uint64_
 
 }  // namespace
 
+PreparedModule::Impl::~Impl() {
+  if (codeRegistered) rt::unregisterModuleCode(desc);
+}
+
 PreparedModule::PreparedModule() : impl_(std::make_unique<Impl>()) {}
 PreparedModule::~PreparedModule() = default;
 
@@ -104,6 +109,11 @@ std::shared_ptr<const PreparedModule> PreparedModule::prepare(const kiln_module_
   impl.desc = module;
   impl.typeIds.resize(module->num_types);
   for (uint32_t t = 0; t < module->num_types; ++t) impl.typeIds[t] = rt::internType(module->types[t]);
+  // Registered once, here, for every instance to come: registering per
+  // instance takes the registry's lock and, when the module has no other
+  // instance, changes the fault handler's table each time.
+  rt::registerModuleCode(module);
+  impl.codeRegistered = true;
   uint64_t bytes = 0;
   if (qualifies(module, &bytes)) {
     impl.image = makeImage(module, bytes, error);

@@ -43,6 +43,9 @@ struct InstanceData {
   std::vector<std::pair<const void*, void*>> hostEnvs;
   std::unordered_map<std::string_view, uint32_t> exportIndex;
   bool codeRegistered = false;
+  // Set when instantiated from a PreparedModule, which then holds the code
+  // registration (codeRegistered stays false).
+  std::shared_ptr<const PreparedModule> prepared;
   // The memory was made from the module's image: its active data segments
   // are there already.
   bool dataInImage = false;

@@ -12,7 +12,9 @@
 namespace kiln {
 
 struct PreparedModule::Impl {
+  ~Impl();
   const kiln_module_desc* desc = nullptr;
+  bool codeRegistered = false;               // registerModuleCode(desc), undone by the destructor
   std::vector<uint32_t> typeIds;             // canonical id of each of the module's types
   std::unique_ptr<rt::MemoryImage> image;    // null: the data segments are copied
 };

@@ -6,6 +6,9 @@
 #   - a WASI hello world (C, bench/serve/hello.c's sibling bench/hello.c), calling _start;
 #   - a module with one page of memory and no data (calling an empty export);
 #   - a module with a 1 MiB data segment (calling a function that reads it).
+# Each from the module's descriptor (Store::instantiate(desc)) and from a
+# PreparedModule (interned types, copy-on-write memory image), as the C API,
+# kiln serve and WASI commands do; both through the process-wide memory pool.
 # Not a test: timings never fail. Prints a markdown table.
 #
 #   scripts/bench-instantiate.sh [ITERATIONS]       (default 20000)
@@ -40,17 +43,19 @@ wat2wasm "$work/empty.wat" -o "$work/empty.wasm"
 wat2wasm "$work/data.wat" -o "$work/data.wasm"
 for m in hello empty data; do "$kiln" compile --emit=shared "$work/$m.wasm" -o "$work/$m.so"; done
 
-echo "| module | 1 thread median / p99 | 2 threads median / p99 | 2 threads vs 1 | per idle instance |"
-echo "|---|---|---|---|---|"
+echo "| module | instantiated from | 1 thread median / p99 | 2 threads median / p99 | 2 threads vs 1 | per idle instance |"
+echo "|---|---|---|---|---|---|"
 row() {  # NAME SO EXPORT [--wasi]
-  local out
-  out="$("$bench" "$2" "$3" "$iterations" "${@:4}")"
+  local out mode
+  for mode in descriptor prepared; do
+  out="$("$bench" "$2" "$3" "$iterations" "${@:4}" $([ "$mode" = prepared ] && echo --prepared))"
   local one two ratio idle
   one="$(sed -n 's/^1 thread:  median \([0-9.]*\) us, p99 \([0-9.]*\) us.*/\1 us \/ \2 us/p' <<<"$out")"
   two="$(sed -n 's/^2 threads: median \([0-9.]*\) us, p99 \([0-9.]*\) us.*/\1 us \/ \2 us/p' <<<"$out")"
   ratio="$(sed -n 's/.*(\([0-9.]*x\) one thread)/\1/p' <<<"$out")"
   idle="$(sed -n 's/^1000 live instances: \(.*\) each/\1/p' <<<"$out")"
-  echo "| $1 | $one | $two | $ratio | $idle |"
+  echo "| $1 | $mode | $one | $two | $ratio | $idle |"
+  done
 }
 row "WASI hello world (_start)" "$work/hello.so" _start --wasi
 row "1 page, no data" "$work/empty.so" run

@@ -219,9 +219,11 @@ class Store;
 // allows it, its initial memory as an image that instances map
 // copy-on-write instead of copying its data segments (no page touched at
 // instantiation, read-only pages shared). Immutable and safe to share among
-// threads; instantiate with Store::instantiate(prepared, ...). The module's
-// code must stay loaded while it is used.
-class PreparedModule {
+// threads; instantiate with Store::instantiate(prepared, ...). It keeps the
+// module's code registered with the fault handler for its whole life
+// (instances from it then register nothing), and instances keep it alive.
+// The module's code must stay loaded while it or an instance is used.
+class PreparedModule : public std::enable_shared_from_this<PreparedModule> {
  public:
   // nullptr, with *error, when the descriptor is refused or the image
   // cannot be made.
@@ -336,7 +338,7 @@ class Store {
   struct Impl;
 
  private:
-  Instance* instantiateFrom(const kiln_module_desc* module, const PreparedModule::Impl* prepared,
+  Instance* instantiateFrom(const kiln_module_desc* module, const PreparedModule* prepared,
                             const ImportResolver& imports, InstantiateError* error, void* host);
   std::unique_ptr<Impl> impl_;
 };
