@@ -90,6 +90,11 @@ fi
 kiln="$prefix/bin/kiln"
 [ -x "$kiln" ] || die "$kiln was not installed"
 "$kiln" --version
+# libkiln.so and libkiln-compiler.so (the C API): let the loader find them
+# in a system prefix (ldconfig's cache covers /usr/local/lib on Debian).
+if [ -w /etc/ld.so.cache ] || [ "${#as_root[@]}" -gt 0 ]; then
+  "${as_root[@]}" ldconfig 2>/dev/null || true
+fi
 
 # ---------------------------------------------------------------------------
 step "Compiling examples/hello.c to WebAssembly (clang-19, wasm32-wasi)"
