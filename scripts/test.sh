@@ -6,7 +6,8 @@
 #   bash scripts/test.sh --asan       # build-asan/, Kiln built with ASan+UBSan
 #   bash scripts/test.sh --tsan       # build-tsan/, Kiln built with ThreadSanitizer; runs only
 #                                     # the runtime's unit tests (runtime_test, wasi_test,
-#                                     # dagger_test, host_wait_test) and the concurrency suite: the other tests
+#                                     # dagger_test, host_wait_test), the concurrency suite and the C API's
+#                                     # threads and pool programs: the other tests
 #                                     # run guest code or the compiler on one thread, where TSan
 #                                     # has nothing to find; it says which it skipped
 set -euo pipefail
@@ -19,7 +20,7 @@ sanitizer=""
 
 # Under TSan: the test executables that exercise the runtime, and the
 # targets they need (kiln compiles the concurrency suite's modules).
-tsan_tests=(runtime_test wasi_test dagger_test host_wait_test concurrency_test)
+tsan_tests=(runtime_test wasi_test dagger_test host_wait_test concurrency_test capi_threads capi_pool)
 tsan_targets=(kiln "${tsan_tests[@]}")
 
 ctest_args=()
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
       config+=(-DKILN_SANITIZE=thread)
       ;;
     -h|--help)
-      sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -80,7 +81,7 @@ case "$sanitizer" in
     export TSAN_OPTIONS="${TSAN_OPTIONS:-handle_segv=0:handle_sigbus=0:second_deadlock_stack=1:suppressions=$repo/scripts/tsan.supp}"
     labels="$(IFS='|'; echo "^(${tsan_tests[*]})\$")"
     echo "ThreadSanitizer: running ${tsan_tests[*]} (ctest -L '$labels')"
-    echo "ThreadSanitizer: skipping the other unit tests (compiler, linker, driver), e2e, spec.core.*,"
+    echo "ThreadSanitizer: skipping the other unit tests (compiler, linker, driver), the other capi.*, e2e, spec.core.*,"
     echo "  wasi.testsuite and bench.checksums: single-threaded, or guest code that TSan does not see"
     ctest_args=(-L "$labels" "${ctest_args[@]}")
     ;;

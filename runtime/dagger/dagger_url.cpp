@@ -6,26 +6,13 @@
 #include <utility>
 
 #include "rt_dagger.h"
+#include "rt_text.h"
 
 namespace kiln::dagger {
 namespace {
 
 bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // %XX-decodes s. nullopt for a malformed escape or a decoded NUL.
 std::optional<std::string> percentDecode(std::string_view s) {
@@ -37,8 +24,8 @@ std::optional<std::string> percentDecode(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hexValue(s[i + 1]);
-    int lo = hexValue(s[i + 2]);
+    int hi = rt::hexDigitValue(s[i + 1]);
+    int lo = rt::hexDigitValue(s[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     char c = static_cast<char>(hi * 16 + lo);
     if (c == '\0') return std::nullopt;
@@ -139,7 +126,7 @@ UrlResult parseUrl(std::string_view text) {
   if (!isAlpha(schemeText[0])) return bad();
   for (char c : schemeText)
     if (!isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.') return bad();
-  std::string scheme = lowered(schemeText);
+  std::string scheme = rt::asciiLowered(schemeText);
   std::string_view rest = text.substr(sep + 3);
 
   static const std::pair<const char*, Scheme> kBare[] = {{"stdin", Scheme::Stdin},   {"stdout", Scheme::Stdout},

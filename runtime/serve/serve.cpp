@@ -3,6 +3,7 @@
 // connection: a request's guest runs on its connection's thread, so a slow
 // or runaway guest holds up nothing but its own connection.
 #include "kiln/serve.h"
+#include "rt_text.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -30,24 +31,10 @@ struct Request {
   bool headersRead = false;  // the first call (headers only) has been seen
 };
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
   return text;
-}
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // A query component with %XX and '+' decoded.
@@ -56,8 +43,9 @@ std::string urlDecode(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hexDigit(text[i + 1]) >= 0 && hexDigit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigit(text[i + 1]) * 16 + hexDigit(text[i + 2]));
+    } else if (text[i] == '%' && i + 2 < text.size() && rt::hexDigitValue(text[i + 1]) >= 0 &&
+               rt::hexDigitValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(rt::hexDigitValue(text[i + 1]) * 16 + rt::hexDigitValue(text[i + 2]));
       i += 2;
     } else {
       out += text[i];
@@ -143,7 +131,7 @@ std::optional<WagiResponse> parseWagiResponse(std::string_view output, std::stri
       *error = "the handler wrote a header line without a name: '" + std::string(line.substr(0, 80)) + "'";
       return std::nullopt;
     }
-    std::string name = lower(trim(line.substr(0, colon)));
+    std::string name = rt::asciiLowered(trim(line.substr(0, colon)));
     std::string_view value = trim(line.substr(colon + 1));
     if (name == "status") {
       unsigned code = 0;

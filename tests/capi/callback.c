@@ -76,15 +76,9 @@ static void env_finalizer(void* env) {
 }
 
 int main(int argc, char** argv) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(engine != NULL && store != NULL);
-
-  wasm_byte_vec_t binary;
-  load_wasm(argc, argv, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  CHECK(module != NULL);
-  wasm_byte_vec_delete(&binary);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = new_engine_store_module(argc, argv, &engine, &store);
 
   // The host functions, in import order.
   wasm_functype_t* i_i = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());

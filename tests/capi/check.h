@@ -156,6 +156,21 @@ static inline void load_wasm(int argc, char** argv, wasm_byte_vec_t* out) {
   fclose(file);
 }
 
+// The usual start of a test: an engine, a store, and the module of argv[1]
+// compiled in it (the binary freed again).
+static inline wasm_module_t* new_engine_store_module(int argc, char** argv, wasm_engine_t** engine,
+                                                     wasm_store_t** store) {
+  *engine = wasm_engine_new();
+  *store = wasm_store_new(*engine);
+  CHECK(*engine != NULL && *store != NULL);
+  wasm_byte_vec_t binary;
+  load_wasm(argc, argv, &binary);
+  wasm_module_t* module = wasm_module_new(*store, &binary);
+  CHECK(module != NULL);
+  wasm_byte_vec_delete(&binary);
+  return module;
+}
+
 // The index of the export called `name` in the module's export list (the same
 // index in wasm_instance_exports); fails when there is none.
 static inline size_t export_index_(const char* file, int line, const wasm_module_t* module,

@@ -116,15 +116,9 @@ static wasm_ref_t* global_get_ref(const wasm_global_t* global) {
 }
 
 int main(int argc, char** argv) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(engine != NULL && store != NULL);
-
-  wasm_byte_vec_t binary;
-  load_wasm(argc, argv, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  CHECK(module != NULL);
-  wasm_byte_vec_delete(&binary);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = new_engine_store_module(argc, argv, &engine, &store);
 
   wasm_functype_t* r_r = wasm_functype_new_1_1(wasm_valtype_new_externref(), wasm_valtype_new_externref());
   wasm_func_t* callback_func = wasm_func_new(store, r_r, callback);

@@ -54,15 +54,9 @@ static void check_limits(const wasm_memory_t* memory, uint32_t min, uint32_t max
 }
 
 int main(int argc, char** argv) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(engine != NULL && store != NULL);
-
-  wasm_byte_vec_t binary;
-  load_wasm(argc, argv, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  CHECK(module != NULL);
-  wasm_byte_vec_delete(&binary);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = new_engine_store_module(argc, argv, &engine, &store);
 
   wasm_instance_t* instance = wasm_instance_new(store, module, NULL, NULL);
   CHECK(instance != NULL);

@@ -47,15 +47,9 @@ static void check_type(const wasm_func_t* func) {
 }
 
 int main(int argc, char** argv) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(engine != NULL && store != NULL);
-
-  wasm_byte_vec_t binary;
-  load_wasm(argc, argv, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  CHECK(module != NULL);
-  wasm_byte_vec_delete(&binary);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = new_engine_store_module(argc, argv, &engine, &store);
 
   // The callback's type: (i32 i64 f32 f64) -> (f64 f32 i64 i32).
   wasm_valtype_t* params_data[4];

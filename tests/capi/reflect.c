@@ -133,15 +133,9 @@ static wasm_trap_t* imported_callback(const wasm_val_vec_t* args, wasm_val_vec_t
 
 int main(int argc, char** argv) {
   CHECK_EQ_UINT(wasm_limits_max_default, NO_MAX);
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(engine != NULL && store != NULL);
-
-  wasm_byte_vec_t binary;
-  load_wasm(argc, argv, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  CHECK(module != NULL);
-  wasm_byte_vec_delete(&binary);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = new_engine_store_module(argc, argv, &engine, &store);
 
   // The module's imports and exports, and copies of the lists.
   wasm_importtype_vec_t imports;

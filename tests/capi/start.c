@@ -88,15 +88,9 @@ static void instantiate_ok(wasm_store_t* store, const wasm_module_t* module) {
 }
 
 int main(int argc, char** argv) {
-  wasm_engine_t* engine = wasm_engine_new();
-  wasm_store_t* store = wasm_store_new(engine);
-  CHECK(engine != NULL && store != NULL);
-
-  wasm_byte_vec_t binary;
-  load_wasm(argc, argv, &binary);
-  wasm_module_t* module = wasm_module_new(store, &binary);
-  CHECK(module != NULL);
-  wasm_byte_vec_delete(&binary);
+  wasm_engine_t* engine;
+  wasm_store_t* store;
+  wasm_module_t* module = new_engine_store_module(argc, argv, &engine, &store);
 
   // The start function is not an export.
   wasm_exporttype_vec_t export_types;
