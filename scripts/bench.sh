@@ -24,6 +24,9 @@
 # Results: bench/results, or $BENCH_RESULTS.
 # Needs no network once scripts/setup-bench.sh has installed its packages.
 #
+# Full runs that include kiln also run scripts/bench-instantiate.sh (the
+# latency of instantiate + call + drop) and append its table to the report.
+#
 # Exit status: 0, or 1 when any engine printed a different result from native
 # code, crashed, trapped or timed out (or, with --strict, failed to compile).
 # Timings never fail the run.
@@ -243,6 +246,18 @@ if [ -s "$results/ratios.tsv" ] && command -v gnuplot >/dev/null 2>&1; then
   gnuplot -e "datafile='$results/ratios.tsv'; outfile='$results/ratios.png'; subtitle='$subtitle'" \
     "$bench_dir/harness/ratios.gp" 2>"$build/logs/gnuplot.log" ||
     note "gnuplot failed (see $build/logs/gnuplot.log)"
+fi
+# Instantiation (bench/instantiate, scripts/bench-instantiate.sh): in full
+# runs that include kiln, appended to the report.
+if [ "$quick" = 0 ] && [[ " ${engines[*]} " == *" kiln "* ]] && [ -f "$results/latest.md" ]; then
+  note "instantiation (scripts/bench-instantiate.sh)"
+  if table="$(KILN="$kiln" bash "$repo/scripts/bench-instantiate.sh" 10000)"; then
+    printf '\n## Instantiation\n\nInstantiate + call + drop, each in a fresh store (`scripts/bench-instantiate.sh 10000`):\n\n%s\n' \
+      "$table" >>"$results/latest.md"
+  else
+    note "the instantiation benchmark failed"
+    status=1
+  fi
 fi
 note "report: $results/latest.md (exit status $status)"
 exit "$status"

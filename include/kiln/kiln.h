@@ -94,6 +94,14 @@ void kiln_wasi_config_stdin_bytes(kiln_wasi_config_t* config, const wasm_byte_ve
 typedef bool (*kiln_output_callback_t)(void* env, const byte_t* data, size_t size);
 void kiln_wasi_config_stdout(kiln_wasi_config_t* config, kiln_output_callback_t callback, void* env);
 void kiln_wasi_config_stderr(kiln_wasi_config_t* config, kiln_output_callback_t callback, void* env);
+/* Files instead: fd 0 reads the file's contents (read when the command
+ * runs), fd 1 and 2 write to a file created or truncated when it runs. A
+ * file that cannot be opened makes kiln_wasi_run return an error naming it.
+ * Each replaces the bytes or callback set for the same descriptor, and the
+ * other way round. */
+void kiln_wasi_config_stdin_file(kiln_wasi_config_t* config, const char* path);
+void kiln_wasi_config_stdout_file(kiln_wasi_config_t* config, const char* path);
+void kiln_wasi_config_stderr_file(kiln_wasi_config_t* config, const char* path);
 /* The process's own descriptors 0-2 instead. */
 void kiln_wasi_config_inherit_stdio(kiln_wasi_config_t* config);
 

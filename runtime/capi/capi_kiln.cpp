@@ -3,11 +3,15 @@
 // WASI commands, over the same objects as the standard API (capi_objects.cpp).
 #include <kiln/kiln.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 #include "capi_internal.h"
 #include "rt_store.h"
@@ -27,6 +31,7 @@ struct kiln_wasi_config_t {
   kiln_output_callback_t out = nullptr, err = nullptr;
   void* outEnv = nullptr;
   void* errEnv = nullptr;
+  std::string inPath, outPath, errPath;  // files instead (empty: none)
 };
 
 namespace kiln::capi {
@@ -45,6 +50,26 @@ kiln_error_t* load(wasm_store_t* store, std::string bytes, wasm_module_t** out, 
   if (!image) return error(what.empty() ? problem : what + ": " + problem);
   *out = new wasm_module_t(store, std::move(image));
   return nullptr;
+}
+
+// A descriptor of an output file, closed on destruction.
+struct OutputFd {
+  int fd = -1;
+  ~OutputFd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+std::function<bool(std::string_view)> fileSink(int fd) {
+  return [fd](std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = write(fd, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  };
 }
 
 std::function<bool(std::string_view)> sink(kiln_output_callback_t callback, void* env) {
@@ -137,14 +162,26 @@ void kiln_wasi_config_preopen_dir(kiln_wasi_config_t* c, const char* host, const
 }
 void kiln_wasi_config_stdin_bytes(kiln_wasi_config_t* c, const wasm_byte_vec_t* bytes) {
   c->input.assign(bytes && bytes->data ? std::string(bytes->data, bytes->size) : std::string());
+  c->inPath.clear();
 }
 void kiln_wasi_config_stdout(kiln_wasi_config_t* c, kiln_output_callback_t callback, void* env) {
   c->out = callback;
   c->outEnv = env;
+  c->outPath.clear();
 }
 void kiln_wasi_config_stderr(kiln_wasi_config_t* c, kiln_output_callback_t callback, void* env) {
   c->err = callback;
   c->errEnv = env;
+  c->errPath.clear();
+}
+void kiln_wasi_config_stdin_file(kiln_wasi_config_t* c, const char* path) { c->inPath = path ? path : ""; }
+void kiln_wasi_config_stdout_file(kiln_wasi_config_t* c, const char* path) {
+  c->outPath = path ? path : "";
+  c->out = nullptr;
+}
+void kiln_wasi_config_stderr_file(kiln_wasi_config_t* c, const char* path) {
+  c->errPath = path ? path : "";
+  c->err = nullptr;
 }
 void kiln_wasi_config_inherit_stdio(kiln_wasi_config_t* c) { c->inherit = true; }
 
@@ -153,11 +190,24 @@ kiln_error_t* kiln_wasi_run(wasm_engine_t* engine, const wasm_module_t* module, 
   if (trap) *trap = nullptr;
   if (!module || !config) return error("no module or WASI configuration given");
   kiln::WasiOptions options = config->options;
+  OutputFd outFile, errFile;
   if (!config->inherit) {
     kiln::WasiStdio stdio;
     stdio.input = config->input;
     stdio.output = sink(config->out, config->outEnv);
     stdio.errors = sink(config->err, config->errEnv);
+    if (!config->inPath.empty()) {
+      std::ifstream in(config->inPath, std::ios::binary);
+      if (!in) return error("cannot read '" + config->inPath + "' for the guest's stdin: " + strerror(errno));
+      stdio.input.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    for (auto [path, file, target] : {std::tuple{&config->outPath, &outFile, &stdio.output},
+                                      std::tuple{&config->errPath, &errFile, &stdio.errors}}) {
+      if (path->empty()) continue;
+      file->fd = open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+      if (file->fd < 0) return error("cannot write '" + *path + "' for the guest's output: " + strerror(errno));
+      *target = fileSink(file->fd);
+    }
     options.stdio = std::move(stdio);
   }
   kiln::RunOptions run;

@@ -459,6 +459,65 @@ int main(int argc, char** argv) {
     wasm_engine_delete(small);
   }
 
+  // Files for stdio: stdin read from a file, stdout and stderr written to
+  // files (replacing the bytes and callbacks make_config set); files that
+  // cannot be opened are errors naming them.
+  {
+    char dir[] = "/tmp/kiln-capi-wasi-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char in_path[64], out_path[64], err_path[64], missing[80];
+    snprintf(in_path, sizeof in_path, "%s/in", dir);
+    snprintf(out_path, sizeof out_path, "%s/out", dir);
+    snprintf(err_path, sizeof err_path, "%s/err", dir);
+    snprintf(missing, sizeof missing, "%s/no-such-dir/out", dir);
+    FILE* f = fopen(in_path, "wb");
+    CHECK(f != NULL);
+    fputs("file input", f);
+    fclose(f);
+    kiln_wasi_config_t* config = make_config("hello", "files", "ignored", 7);
+    kiln_wasi_config_stdin_file(config, in_path);
+    kiln_wasi_config_stdout_file(config, out_path);
+    kiln_wasi_config_stderr_file(config, err_path);
+    reset(&out_buf, 0);
+    reset(&err_buf, 0);
+    CHECK_EQ_INT(RUN(engine, module, config, 0, &trap), 0);
+    CHECK(trap == NULL);
+    CHECK_EQ_INT(out_buf.calls + err_buf.calls, 0);
+    char text[256];
+    f = fopen(out_path, "rb");
+    CHECK(f != NULL);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    CHECK_EQ_STR(text, "OUT:FILE INPUT");
+    f = fopen(err_path, "rb");
+    CHECK(f != NULL);
+    n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    CHECK_EQ_STR(text, "arg=hello\nenv=files\n");
+
+    kiln_wasi_config_stdout_file(config, missing);
+    int status = 0;
+    kiln_error_t* error = kiln_wasi_run(engine, module, config, 0, &status, &trap);
+    CHECK(error != NULL);
+    CHECK_MSG(strstr(kiln_error_message(error), missing) != NULL, "the error names %s: %s", missing,
+              kiln_error_message(error));
+    kiln_error_delete(error);
+    kiln_wasi_config_stdout_file(config, out_path);
+    kiln_wasi_config_stdin_file(config, missing);
+    error = kiln_wasi_run(engine, module, config, 0, &status, &trap);
+    CHECK(error != NULL);
+    CHECK_MSG(strstr(kiln_error_message(error), missing) != NULL, "the error names %s: %s", missing,
+              kiln_error_message(error));
+    kiln_error_delete(error);
+    kiln_wasi_config_delete(config);
+    unlink(in_path);
+    unlink(out_path);
+    unlink(err_path);
+    rmdir(dir);
+  }
+
   // A timeout as far as the argument allows (UINT64_MAX ns: 584 years) stops
   // nothing. Last, so that a failure here leaves the rest checked: at the
   // time of writing, timeouts of INT64_MAX ns and more interrupt at once
