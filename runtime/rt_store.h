@@ -48,6 +48,9 @@ struct StoreShared {
   // The epoch timer's entry for this store (guarded by the timer's lock).
   std::multimap<uint64_t, StoreShared*>::iterator timerEntry;
   bool timerArmed = false;
+  // Whether a deadline was ever set: only then must the destructor take the
+  // timer's (process-wide) lock to disarm it.
+  std::atomic<bool> timerUsed{false};
 
   StoreShared();
   ~StoreShared();

@@ -32,7 +32,7 @@ StoreShared::StoreShared() {
 }
 
 StoreShared::~StoreShared() {
-  disarmEpochTimer(this);
+  if (timerUsed.load()) disarmEpochTimer(this);
   int fd = wakeFd.load();
   if (fd >= 0) close(fd);
 }
@@ -60,6 +60,7 @@ void StoreShared::setDeadline(uint64_t at) {
     if (!interrupted.load()) setInterruptWord(!future);
   }
   // Outside the lock: the timer takes its own lock, then this one.
+  timerUsed.store(true);
   if (at != UINT64_MAX && future)
     armEpochTimer(this, at);
   else

@@ -91,7 +91,9 @@ constexpr unsigned kMaxWalk = 1u << 22;
 struct sigaction gPreviousSegv;
 struct sigaction gPreviousBus;
 std::mutex gHandlersMutex;
-bool gHandlersInstalled = false;
+// Set once, under gHandlersMutex; read without it on every call into wasm
+// (taking the mutex there serialised every thread's calls).
+std::atomic<bool> gHandlersInstalled{false};
 std::atomic<bool> gHandlersEnabled{true};
 
 // Backtrace capture ----------------------------------------------------------
@@ -196,8 +198,9 @@ void faultHandler(int sig, siginfo_t* info, void* context) {
 // Installs the handlers once, unless the embedder turned them off.
 bool installHandlers(std::string* error) {
   if (!gHandlersEnabled.load(std::memory_order_acquire)) return true;
+  if (gHandlersInstalled.load(std::memory_order_acquire)) return true;
   std::lock_guard<std::mutex> lock(gHandlersMutex);
-  if (gHandlersInstalled) return true;
+  if (gHandlersInstalled.load(std::memory_order_relaxed)) return true;
   struct sigaction action {};
   action.sa_sigaction = faultHandler;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -211,7 +214,7 @@ bool installHandlers(std::string* error) {
     sigaction(SIGSEGV, &gPreviousSegv, nullptr);
     return false;
   }
-  gHandlersInstalled = true;
+  gHandlersInstalled.store(true, std::memory_order_release);
   return true;
 }
 
