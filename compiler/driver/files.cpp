@@ -57,14 +57,66 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+std::string resolveOutput(const std::string& path) {
+  if (path == "-") return path;
+  std::string current = path;
+  // Follow symbolic links (a bounded number: a loop is an error).
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return current;
+    std::error_code error;
+    std::filesystem::path target = std::filesystem::read_symlink(current, error);
+    if (error) throw DriverError("cannot write '" + path + "': " + error.message());
+    current = target.is_absolute() ? target.string()
+                                   : (std::filesystem::path(current).parent_path() / target).string();
+  }
+  throw DriverError("cannot write '" + path + "': too many levels of symbolic links");
+}
+
+bool isDirectOutput(const std::string& resolved) {
+  if (resolved == "-") return true;
+  struct stat st {};
+  if (::stat(resolved.c_str(), &st) != 0) return false;
+  if (S_ISDIR(st.st_mode)) throw DriverError("cannot write '" + resolved + "': it is a directory");
+  return !S_ISREG(st.st_mode);
+}
+
+void writeDirect(const std::string& resolved, std::string_view bytes) {
+  int fd = resolved == "-" ? STDOUT_FILENO : ::open(resolved.c_str(), O_WRONLY | O_CLOEXEC);
+  std::string name = resolved == "-" ? std::string("standard output") : "'" + resolved + "'";
+  if (fd < 0) throw DriverError("cannot write " + name + ": " + std::strerror(errno));
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = errno;
+      if (fd != STDOUT_FILENO) ::close(fd);
+      throw DriverError("cannot write " + name + ": " + std::strerror(error));
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  if (fd != STDOUT_FILENO) ::close(fd);
+}
+
 struct OutputFile::Impl {
-  std::string path;
+  std::string path;  // resolved: a symbolic link's target, or "-"
   std::optional<llvm::sys::fs::TempFile> temp;
   std::unique_ptr<llvm::raw_fd_ostream> stream;
+  // Standard output, a device or a FIFO: written whole, in order, by
+  // commit() (object emission seeks back, which they cannot).
+  bool direct = false;
+  llvm::SmallString<0> buffer;
+  std::unique_ptr<llvm::raw_svector_ostream> bufferStream;
 };
 
-OutputFile::OutputFile(const std::string& path) : impl_(std::make_unique<Impl>()) {
+OutputFile::OutputFile(const std::string& requested) : impl_(std::make_unique<Impl>()) {
+  const std::string path = resolveOutput(requested);
   impl_->path = path;
+  if (isDirectOutput(path)) {
+    impl_->direct = true;
+    impl_->bufferStream = std::make_unique<llvm::raw_svector_ostream>(impl_->buffer);
+    return;
+  }
   llvm::SmallString<256> model(path);
   model += ".tmp-%%%%%%";
   llvm::Expected<llvm::sys::fs::TempFile> temp = llvm::sys::fs::TempFile::create(model);
@@ -74,15 +126,23 @@ OutputFile::OutputFile(const std::string& path) : impl_(std::make_unique<Impl>()
 }
 
 OutputFile::~OutputFile() {
+  if (impl_->direct) return;
   if (impl_->temp) {
     impl_->stream.reset();
     llvm::consumeError(impl_->temp->discard());
   }
 }
 
-llvm::raw_pwrite_stream& OutputFile::stream() { return *impl_->stream; }
+llvm::raw_pwrite_stream& OutputFile::stream() {
+  if (impl_->direct) return *impl_->bufferStream;
+  return *impl_->stream;
+}
 
 void OutputFile::commit() {
+  if (impl_->direct) {
+    writeDirect(impl_->path, std::string_view(impl_->buffer.data(), impl_->buffer.size()));
+    return;
+  }
   impl_->stream->flush();
   std::error_code streamError = impl_->stream->error();
   impl_->stream->clear_error();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llvm {
@@ -35,6 +36,10 @@ class TempDir {
 // commit(). Destroyed without commit() (an error, an exception), it leaves
 // nothing behind; the temporary is also removed if kiln is killed or LLVM
 // hits a fatal error. Throws DriverError "cannot write 'x': <reason>".
+// Never replaces what is not a regular file: "-" is standard output, a
+// symbolic link is written through (its target replaced, the link kept), a
+// device or FIFO is written into (whole, at commit()), a directory is an
+// error.
 class OutputFile {
  public:
   explicit OutputFile(const std::string& path);
@@ -48,6 +53,15 @@ class OutputFile {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Where output for `path` really goes: the target of a symbolic link (the
+// chain followed), `path` itself otherwise ("-": standard output).
+std::string resolveOutput(const std::string& path);
+// Whether that is written into rather than replaced: standard output, a
+// device, a FIFO. Throws DriverError for a directory.
+bool isDirectOutput(const std::string& resolved);
+// Writes `bytes` into such an output.
+void writeDirect(const std::string& resolved, std::string_view bytes);
 
 // The last component of `path` without its extension: "dir/app.wasm" -> "app".
 std::string fileStem(const std::string& path);

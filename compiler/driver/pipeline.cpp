@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 
 #include "driver/error.h"
@@ -56,6 +57,23 @@ class Progress {
   bool shown_ = false;
 };
 
+// Links into `output` with `link(path)`: straight into the resolved path
+// when that is a regular file or new (lld replaces it atomically, and a
+// symbolic link to it stays), else into a temporary file whose bytes are then
+// written into it (standard output, a device, a FIFO: never replaced).
+void linkInto(const std::string& output, const std::function<void(const std::string&)>& link) {
+  std::string resolved = resolveOutput(output);
+  if (!isDirectOutput(resolved)) {
+    link(resolved);
+    return;
+  }
+  TempDir temp;
+  std::string file = temp.file("linked");
+  link(file);
+  std::vector<uint8_t> bytes = readFile(file);
+  writeDirect(resolved, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 void checkNotInput(const std::string& input, const std::string& output) {
   if (sameFile(input, output)) throw DriverError("output '" + output + "' would overwrite the input");
 }
@@ -105,8 +123,10 @@ void compileModule(const wasm::Module& module, const std::string& name, const co
       codegen::emitModule(*llvmModule, *target, codegen::EmitKind::Object, objectFile.stream());
       objectFile.commit();
       progress.step("linking");
-      std::string error;
-      if (!link::linkShared({object}, output, &error)) throw DriverError(error);
+      linkInto(output, [&](const std::string& path) {
+        std::string error;
+        if (!link::linkShared({object}, path, &error)) throw DriverError(error);
+      });
       return;
     }
     const codegen::EmitKind emitKind = kind == OutputKind::Assembly ? codegen::EmitKind::Assembly
@@ -133,8 +153,10 @@ void linkExecutableFile(const std::vector<std::string>& objects, const std::stri
         "cannot find the Kiln runtime (libkiln-rt.a) beside this kiln or in its build tree; set "
         "KILN_RUNTIME_DIR to the directory that holds it");
   }
-  std::string error;
-  if (!link::linkExecutable(objects, output, options, &error)) throw DriverError(error);
+  linkInto(output, [&](const std::string& path) {
+    std::string error;
+    if (!link::linkExecutable(objects, path, options, &error)) throw DriverError(error);
+  });
 }
 
 int compileCommand(const Options& options) {

@@ -147,12 +147,21 @@ int invoke(const Options& options, const kiln_module_desc* desc, const std::vect
 
   std::optional<Extern> exported = instance->exportNamed(name);
   if (!exported || exported->kind != KILN_EXTERN_FUNC || !exported->func) {
+    // One short line whatever the module: the first few names, each cut,
+    // and how many more there are.
+    auto shortened = [](const std::string& text) {
+      return text.size() <= 40 ? text : text.substr(0, 37) + "...";
+    };
+    constexpr size_t kListed = 8;
     std::string functions;
+    size_t count = 0;
     for (const std::string& exportName : instance->exportNames()) {
       std::optional<Extern> e = instance->exportNamed(exportName);
-      if (e && e->kind == KILN_EXTERN_FUNC) functions += (functions.empty() ? "" : ", ") + exportName;
+      if (!e || e->kind != KILN_EXTERN_FUNC) continue;
+      if (count++ < kListed) functions += (functions.empty() ? "" : ", ") + shortened(exportName);
     }
-    throw usageError(options.input + " exports no function named '" + name + "'" +
+    if (count > kListed) functions += " and " + std::to_string(count - kListed) + " more";
+    throw usageError(options.input + " exports no function named '" + shortened(name) + "'" +
                      (functions.empty() ? std::string(" (it exports no functions)")
                                         : " (its functions: " + functions + ")"));
   }

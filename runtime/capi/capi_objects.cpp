@@ -113,6 +113,7 @@ std::shared_ptr<Image> deserialize(const char* data, size_t size, std::string* e
 
 Image::~Image() {
   hostInfo.finalize();
+  prepared.reset();  // it refers to the descriptor: before the code goes
   if (handle) dlclose(handle);
   if (fd >= 0) close(fd);
 }

@@ -67,7 +67,7 @@ KIND_KEYS["program"] |= {"stdout_closed", "stdin_open"}
 INVOKE_KEYS = {"export", "args", "results", "trap", "exit", "stderr_contains", "note"}
 TRAP_KEYS = {"message", "function"}
 STEP_KEYS = {"argv", "exit", "stdout_contains", "stderr_contains", "files", "no_files", "note",
-             "one_error_line", "usage_error"}
+             "one_error_line", "usage_error", "symlinks", "fifos", "stdout_elf_type", "max_stderr_bytes"}
 FILE_CHECK_KEYS = {"elf_type", "contains", "not_empty"}
 INPUT_KEYS = {"missing", "hex", "text", "source", "truncate", "wat2wasm_flags", "clang_flags"}
 
@@ -628,6 +628,24 @@ def mode_bad_input(ctx: Ctx, ck: Checker, mode: str) -> None:
     ck.check(not stray, f"kiln {mode}: created file(s) next to the input: {stray!r}")
 
 
+class FifoReader:
+    """Reads a FIFO on a thread until its writer closes it."""
+
+    def __init__(self, path):
+        import threading
+        self.data = b""
+        self.thread = threading.Thread(target=self._read, args=(path,), daemon=True)
+        self.thread.start()
+
+    def _read(self, path):
+        with open(path, "rb") as f:
+            self.data = f.read()
+
+    def finish(self) -> bytes:
+        self.thread.join(timeout=30)
+        return self.data
+
+
 def mode_cli(ctx: Ctx, ck: Checker) -> None:
     c = ctx.case
     wasm = None
@@ -640,8 +658,30 @@ def mode_cli(ctx: Ctx, ck: Checker) -> None:
                 wasm = wasm or ctx.wasm()
                 a = a.replace("{wasm}", str(wasm))
             argv.append(a.replace("{out}", str(out)))
+        # Symbolic links ({NAME: TARGET}) and FIFOs to write to, made in the
+        # step's directory first; a FIFO's reader collects what arrives.
+        for name, target in step.get("symlinks", {}).items():
+            os.symlink(target, out / name)
+        readers = {}
+        for name, want in step.get("fifos", {}).items():
+            os.mkfifo(out / name)
+            readers[name] = FifoReader(out / name)
         r = run([ctx.kiln, *argv], env=ctx.env, timeout=ctx.timeout, cwd=out)
         what = "kiln " + " ".join(step["argv"])
+        for name, target in step.get("symlinks", {}).items():
+            ck.check((out / name).is_symlink(), f"{what}: the symbolic link {name} was replaced")
+        for name, want in step.get("fifos", {}).items():
+            data = readers[name].finish()
+            ck.check(stat.S_ISFIFO(os.lstat(out / name).st_mode), f"{what}: the FIFO {name} was replaced")
+            ck.check(elf_type(data) == ELF_TYPES[want],
+                     f"{what}: the FIFO {name} did not receive an ELF {want} file ({len(data)} bytes)")
+        if "stdout_elf_type" in step:
+            want = step["stdout_elf_type"]
+            ck.check(elf_type(r.out) == ELF_TYPES[want],
+                     f"{what}: stdout is not an ELF {want} file ({len(r.out)} bytes)")
+        if "max_stderr_bytes" in step:
+            ck.check(len(r.err) <= step["max_stderr_bytes"],
+                     f"{what}: stderr is {len(r.err)} bytes, more than {step['max_stderr_bytes']}")
         if r.timed_out:
             ck.fail(f"{what}: timed out")
             continue
