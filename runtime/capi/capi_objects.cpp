@@ -259,9 +259,17 @@ wasm_val_t fromGuest(wasm_store_t* store, const kiln_val& v, uint8_t type) {
     case KILN_I64: out.of.i64 = v.i64; break;
     case KILN_F32: out.of.f32 = v.f32; break;
     case KILN_F64: out.of.f64 = v.f64; break;
-    default: out.of.ref = refFromGuest(store, v.ref, type); break;
+    case KILN_FUNCREF:
+    case KILN_EXTERNREF: out.of.ref = refFromGuest(store, v.ref, type); break;
+    default: out.of.i32 = v.i32; break;  // v128, which the standard cannot express: its low 32 bits
   }
   return out;
+}
+
+bool hasV128(const std::vector<uint8_t>& types) {
+  for (uint8_t t : types)
+    if (t == KILN_V128) return true;
+  return false;
 }
 
 void deleteRefs(wasm_val_t* values, size_t count) {
@@ -761,6 +769,8 @@ wasm_trap_t* wasm_func_call(const wasm_func_t* func, const wasm_val_vec_t* args,
   wasm_store_t* store = func->store;
   std::vector<uint8_t> params, resultTypes;
   if (!kiln::capi::signatureOf(func->func, &params, &resultTypes)) return makeTrap(store, "unknown function type");
+  if (kiln::capi::hasV128(params) || kiln::capi::hasV128(resultTypes))
+    return makeTrap(store, "the function's signature has a v128, which the C API cannot pass");
   size_t given = args ? args->size : 0;
   if (given != params.size())
     return makeTrap(store, "expected " + std::to_string(params.size()) + " arguments, got " + std::to_string(given));
