@@ -318,15 +318,29 @@ class ScriptRunner {
       if (command.value("module_type", "binary") != "binary") {
         return skip("text-format module (Kiln has no text parser)");
       }
+      // The module must be refused for the reason asserted: a decoding error
+      // (malformed) or a validation error (invalid), with the spec's message
+      // in ours (the reference interpreter matches the same way, one
+      // direction only).
       std::string file = command.at("filename").get<std::string>();
+      std::string text = command.value("text", "");
+      const bool wantMalformed = type == "assert_malformed";
       try {
         std::vector<uint8_t> bytes = readBytes(dir_.path / file);
         wasm::Module module = wasm::readModule(bytes);
         wasm::validateModule(module);
-      } catch (const wasm::Error&) {
+      } catch (const wasm::Error& e) {
+        const bool malformed = e.kind() == wasm::Error::Kind::Malformed;
+        std::string message = e.what();
+        if (malformed != wantMalformed)
+          return fail(line, type + " " + file + ": refused as " + (malformed ? "malformed" : "invalid") + " (\"" +
+                                message + "\"), expected " + (wantMalformed ? "malformed" : "invalid") + " \"" +
+                                text + "\"");
+        if (message.find(text) == std::string::npos)
+          return fail(line, type + " " + file + ": refused with \"" + message + "\", expected \"" + text + "\"");
         return pass();
       }
-      return fail(line, type + " " + file + ": accepted, expected \"" + command.value("text", "") + "\"");
+      return fail(line, type + " " + file + ": accepted, expected \"" + text + "\"");
     }
     if (type == "assert_unlinkable" || type == "assert_uninstantiable") {
       InstantiateError error;
