@@ -41,6 +41,22 @@ namespace {
 // 2^32-1, which we could not expand into FunctionBody::locals.
 constexpr uint64_t kMaxFunctionLocals = 50000;
 
+// The other implementation limits, those V8 and the JS API publish: a module
+// past one is refused with one line (malformed, like the locals' limit)
+// before it costs memory or compile time.
+constexpr uint32_t kMaxTypes = 1'000'000;
+constexpr uint32_t kMaxParams = 1'000;
+constexpr uint32_t kMaxResults = 1'000;
+constexpr uint32_t kMaxImports = 100'000;
+constexpr uint32_t kMaxExports = 100'000;
+constexpr uint32_t kMaxFunctions = 1'000'000;
+constexpr uint32_t kMaxGlobals = 1'000'000;
+constexpr uint32_t kMaxTables = 100'000;
+constexpr uint32_t kMaxElemSegments = 10'000'000;
+constexpr uint32_t kMaxDataSegments = 100'000;
+constexpr uint32_t kMaxFunctionSize = 7'654'321;  // bytes of one body
+constexpr uint32_t kMaxBrTableTargets = 65'520;
+
 // ---------------------------------------------------------------------------
 // Opcode lookup, expanded from opcodes.def.
 
@@ -368,16 +384,16 @@ class Reader : public Cursor {
       case SectionId::Type: readTypeSection(); break;
       case SectionId::Import: readImportSection(); break;
       case SectionId::Function: readFunctionSection(); break;
-      case SectionId::Table: readVec([&] { m_.tables.push_back(tableType()); }); break;
+      case SectionId::Table: readVec(kMaxTables, "tables", [&] { m_.tables.push_back(tableType()); }); break;
       case SectionId::Memory: readVec([&] { m_.memories.push_back(memoryType()); }); break;
       case SectionId::Global: readGlobalSection(); break;
       case SectionId::Export: readExportSection(); break;
       case SectionId::Start: m_.start = u32(); break;
-      case SectionId::Element: readVec([&] { readElemSegment(); }); break;
+      case SectionId::Element: readVec(kMaxElemSegments, "element segments", [&] { readElemSegment(); }); break;
       case SectionId::Code: readCodeSection(); break;
       case SectionId::Data:
         dataSectionAt_ = pos();
-        readVec([&] { readDataSegment(); });
+        readVec(kMaxDataSegments, "data segments", [&] { readDataSegment(); });
         break;
       case SectionId::DataCount: m_.dataCount = u32(); break;
     }
@@ -413,6 +429,22 @@ class Reader : public Cursor {
     for (uint32_t i = 0; i < n; ++i) item();
   }
 
+  // A count checked against an implementation limit.
+  uint32_t limitedCount(uint32_t limit, const char* what) {
+    const size_t at = pos();
+    const uint32_t n = len32();
+    if (n > limit)
+      fail(at, std::string("too many ") + what + ": " + std::to_string(n) + " exceeds the implementation limit of " +
+                   std::to_string(limit));
+    return n;
+  }
+
+  template <typename F>
+  void readVec(uint32_t limit, const char* what, F&& item) {
+    const uint32_t n = limitedCount(limit, what);
+    for (uint32_t i = 0; i < n; ++i) item();
+  }
+
   // --- Types -----------------------------------------------------------------
 
   Limits limits() {
@@ -442,12 +474,12 @@ class Reader : public Cursor {
   }
 
   void readTypeSection() {
-    readVec([&] {
+    readVec(kMaxTypes, "types", [&] {
       const size_t at = pos();
       if (s7() != -0x20) fail(at, "malformed function type: found " + hexByte(in_[at]) + ", expected 0x60");
       FuncType ft;
-      readVec([&] { ft.params.push_back(valType()); });
-      readVec([&] { ft.results.push_back(valType()); });
+      readVec(kMaxParams, "function parameters", [&] { ft.params.push_back(valType()); });
+      readVec(kMaxResults, "function results", [&] { ft.results.push_back(valType()); });
       m_.types.push_back(std::move(ft));
     });
   }
@@ -455,7 +487,7 @@ class Reader : public Cursor {
   // --- Imports, functions, globals, exports ------------------------------------
 
   void readImportSection() {
-    readVec([&] {
+    readVec(kMaxImports, "imports", [&] {
       Import imp;
       imp.module = name();
       imp.name = name();
@@ -493,14 +525,14 @@ class Reader : public Cursor {
   }
 
   void readFunctionSection() {
-    readVec([&] {
+    readVec(kMaxFunctions, "functions", [&] {
       m_.funcTypes.push_back(u32());
       ++numDeclaredFuncs_;
     });
   }
 
   void readGlobalSection() {
-    readVec([&] {
+    readVec(kMaxGlobals, "globals", [&] {
       Global g;
       g.type = globalType();
       g.init = constExpr();
@@ -509,7 +541,7 @@ class Reader : public Cursor {
   }
 
   void readExportSection() {
-    readVec([&] {
+    readVec(kMaxExports, "exports", [&] {
       Export e;
       e.name = name();
       const uint8_t kind = u8();
@@ -583,11 +615,14 @@ class Reader : public Cursor {
 
   void readCodeSection() {
     codeSectionAt_ = pos();
-    readVec([&] {
+    readVec(kMaxFunctions, "function bodies", [&] {
       FunctionBody body;
       body.offsetInFile = static_cast<uint32_t>(pos());
       const uint32_t bodySize = len32();
       const size_t start = pos();
+      if (bodySize > kMaxFunctionSize)
+        fail(body.offsetInFile, "function body too large: " + std::to_string(bodySize) +
+                                    " bytes exceeds the implementation limit of " + std::to_string(kMaxFunctionSize));
       readLocals(body);
       decodeExpr(body, /*inFunction=*/true);
       if (pos() != start + bodySize)
@@ -766,7 +801,7 @@ class Reader : public Cursor {
           in.index = u32();
           break;
         case Imm::BrTable: {
-          const uint32_t n = len32();
+          const uint32_t n = limitedCount(kMaxBrTableTargets, "br_table targets");
           in.index = static_cast<uint32_t>(out.brTargets.size());
           for (uint32_t i = 0; i < n; ++i) out.brTargets.push_back(u32());
           out.brTargets.push_back(u32());  // default

@@ -513,6 +513,40 @@ TEST(Reader, LocalsAreExpanded) {
   EXPECT_EQ(m.bodies[0].offsetInFile, 21u);  // the body's size field
 }
 
+// Implementation limits (reader.cpp, as V8 publishes them): one line, kind
+// malformed, before anything large is allocated or compiled.
+TEST(Reader, ImplementationLimits) {
+  auto typeWith = [](size_t params, size_t results) {
+    Bytes t = cat({{0x01, 0x60}, u32(params)});
+    t.insert(t.end(), params, 0x7F);
+    Bytes r = u32(results);
+    t.insert(t.end(), r.begin(), r.end());
+    t.insert(t.end(), results, 0x7F);
+    return section(1, t);
+  };
+  EXPECT_NO_THROW(decode(wasm({typeWith(1000, 1000)})));
+  EXPECT_MALFORMED_MSG(wasm({typeWith(1001, 0)}),
+                       "too many function parameters: 1001 exceeds the implementation limit of 1000");
+  EXPECT_MALFORMED_MSG(wasm({typeWith(0, 10000)}),
+                       "too many function results: 10000 exceeds the implementation limit of 1000");
+  // br_table with 65,521 targets (all 0), in a block.
+  auto brTable = [](size_t targets) {
+    Bytes instrs = cat({{0x02, 0x40, 0x41, 0x00, 0x0E}, u32(targets)});
+    instrs.insert(instrs.end(), targets + 1, 0x00);
+    instrs.insert(instrs.end(), {0x0B, 0x0B});
+    return oneFunc(instrs);
+  };
+  EXPECT_NO_THROW(decode(brTable(65520)));
+  EXPECT_MALFORMED_MSG(brTable(65521), "too many br_table targets: 65521");
+  // A body (its locals byte, then nops and end) of 7,654,321 bytes, then one more.
+  Bytes big(7'654'320, 0x01);
+  big.back() = 0x0B;
+  EXPECT_NO_THROW(decode(wasm({typeVoid(), funcs(1), code({body({0x00}, big)})})));
+  big.insert(big.begin(), 0x01);
+  EXPECT_MALFORMED_MSG(wasm({typeVoid(), funcs(1), code({body({0x00}, big)})}),
+                       "function body too large: 7654322 bytes exceeds the implementation limit of 7654321");
+}
+
 TEST(Reader, TooManyLocals) {
   // 0xFFFFFFFF + 2 locals: more than the binary format allows.
   EXPECT_MALFORMED(wasm({typeVoid(), funcs(1),
