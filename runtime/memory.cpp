@@ -82,6 +82,17 @@ class SlotPool {
   std::vector<Slot> free_;
 };
 
+// KILN_MEMORY_KEEP_RESIDENT: memories up to this many bytes (and without
+// an image) are zeroed rather than freed when they go back to the pool
+// (default 64 KiB, one wasm page; 0: always freed).
+uint64_t keepResidentBytes() {
+  static const uint64_t value = [] {
+    const char* text = getenv("KILN_MEMORY_KEEP_RESIDENT");
+    return text ? static_cast<uint64_t>(strtoull(text, nullptr, 10)) : uint64_t{KILN_WASM_PAGE_SIZE};
+  }();
+  return value;
+}
+
 SlotPool& pool() {
   static SlotPool* instance = new SlotPool;  // used until exit
   return *instance;
@@ -221,7 +232,18 @@ Memory::~Memory() {
     // Back to the pool: its pages freed (an image's pages read as the image
     // again), and only the initial size accessible.
     Slot slot{memory.base, memory.size, imageId, registryHandle};
-    bool reset = madvise(memory.base, memory.size, MADV_DONTNEED) == 0;
+    // A small memory without an image is zeroed in place instead: every
+    // byte is written (so no page the guest wrote survives, swapped out or
+    // not), and there is no TLB shootdown, which madvise sends to every
+    // other CPU running the process on each return. Its pages stay
+    // resident while the slot waits in the pool.
+    bool reset;
+    if (imageId == 0 && memory.size <= keepResidentBytes()) {
+      if (memory.size) std::memset(memory.base, 0, memory.size);
+      reset = true;
+    } else {
+      reset = madvise(memory.base, memory.size, MADV_DONTNEED) == 0;
+    }
     if (reset && memory.size > initialBytes)
       reset = mprotect(memory.base + initialBytes, memory.size - initialBytes, PROT_NONE) == 0;
     slot.accessible = initialBytes;
