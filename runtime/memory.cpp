@@ -69,8 +69,10 @@ class SlotPool {
   }
 
  private:
-  // KILN_MEMORY_POOL: the number of free slots kept (default 64; 0 turns the
-  // pool off). Their address space only: their pages are freed.
+  // KILN_MEMORY_POOL: the number of free slots kept in the shared pool
+  // (default 64; 0 turns pooling off), besides up to kThreadSlots per
+  // thread. Their address space only: their pages are freed (or zeroed,
+  // see keepResidentBytes).
   static size_t capacity() {
     static const size_t value = [] {
       const char* text = getenv("KILN_MEMORY_POOL");
@@ -80,6 +82,9 @@ class SlotPool {
   }
   std::mutex mutex_;
   std::vector<Slot> free_;
+
+ public:
+  static bool enabled() { return capacity() > 0; }
 };
 
 // KILN_MEMORY_KEEP_RESIDENT: memories up to this many bytes (and without
@@ -93,10 +98,61 @@ uint64_t keepResidentBytes() {
   return value;
 }
 
-SlotPool& pool() {
+SlotPool& sharedPool() {
   static SlotPool* instance = new SlotPool;  // used until exit
   return *instance;
 }
+
+void unmapSlot(const Slot& slot) {
+  if (slot.registryHandle != SIZE_MAX) reservations().remove(slot.registryHandle);
+  munmap(slot.base, kGuardReservation);
+}
+
+// Each thread keeps the last few slots it returned in front of the shared
+// pool: the next request on the same thread takes one back without the
+// pool's lock, with its pages still in this CPU's cache (a slot that moved
+// between threads made zeroing it on return cost several times more). A
+// thread's slots go to the shared pool (or are unmapped) when it exits.
+constexpr size_t kThreadSlots = 4;
+struct ThreadSlots {
+  Slot slots[kThreadSlots];
+  size_t count = 0;
+  ~ThreadSlots() {
+    for (size_t i = 0; i < count; ++i)
+      if (!sharedPool().give(slots[i])) unmapSlot(slots[i]);
+  }
+};
+thread_local ThreadSlots tSlots;
+
+// The pool: this thread's slots, then the shared ones.
+struct Pool {
+  bool take(uint64_t imageId, uint64_t bytes, Slot* out) {
+    ThreadSlots& mine = tSlots;
+    for (size_t i = mine.count; i-- > 0;) {
+      if (mine.slots[i].imageId == imageId && mine.slots[i].accessible == bytes) return takeLocal(i, out);
+    }
+    if (sharedPool().take(imageId, bytes, out)) return true;
+    return mine.count ? takeLocal(mine.count - 1, out) : false;
+  }
+  bool give(const Slot& slot) {
+    ThreadSlots& mine = tSlots;
+    if (mine.count < kThreadSlots && SlotPool::enabled()) {
+      mine.slots[mine.count++] = slot;
+      return true;
+    }
+    return sharedPool().give(slot);
+  }
+
+ private:
+  static bool takeLocal(size_t i, Slot* out) {
+    ThreadSlots& mine = tSlots;
+    *out = mine.slots[i];
+    mine.slots[i] = mine.slots[--mine.count];
+    return true;
+  }
+};
+
+Pool pool() { return Pool{}; }
 
 // Makes a slot hold `bytes` accessible bytes starting with `image` (or
 // none): remaps it when it holds something else.
