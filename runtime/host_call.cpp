@@ -27,12 +27,18 @@ void unboundHostFunction(kiln_vmctx* context) {
 // that outlives it, in thread-local storage.
 __attribute__((noinline)) bool runHostFunction(HostFunction* hf, kiln_val* args) {
   std::string message;
-  if (hf->def.callback(hf->def.data, args, &message)) return true;
-  tHostTrapMessage = message.empty() ? std::string("host function failed") : std::move(message);
+  if (callHostFunction(*hf, args, &message)) return true;
+  tHostTrapMessage = std::move(message);
   return false;
 }
 
 }  // namespace
+
+bool callHostFunction(HostFunction& hf, kiln_val* args, std::string* message) {
+  if (hf.def.callback(hf.def.data, args, message)) return true;
+  if (message->empty()) *message = "host function failed";
+  return false;
+}
 
 void bindHostFunctions(Store::Impl& store, const kiln_module_desc* module, const std::vector<uint32_t>& typeIds) {
   if (store.unboundHostFuncs == 0) return;

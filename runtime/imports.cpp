@@ -85,13 +85,9 @@ bool resolveFunc(InstanceData& inst, const ImportResolver& resolver, uint32_t im
   InstanceData* owner = inst.store->owns(func->vmctx) ? instanceOf(func->vmctx) : nullptr;
   HostFunction* host = owner || !inst.store->owns(func->vmctx) ? nullptr : hostFunctionOf(func);
   if (!host && (!owner || !owner->ownsFunc(func))) return foreign(error, imp, "function");
+  // An ArrayHostFunc without code yet gets this module's thunk when the
+  // instance is set up (bindHostFunctions), before any of its code runs.
   if (func->type_id != expected) return incompatible(error, imp);
-  if (host && !func->array_call) {
-    // An ArrayHostFunc no module has given code yet: this one's thunk.
-    func->code = type.host_call;
-    func->array_call = type.array_call;
-    --inst.store->unboundHostFuncs;
-  }
   inst.funcs[index] = func;
   return true;
 }

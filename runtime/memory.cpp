@@ -252,8 +252,7 @@ std::unique_ptr<Memory> Memory::create(uint64_t minPages, uint64_t maxPages, boo
       slot.registryHandle = reservations().add(begin, begin + kGuardReservation, base);
     }
     if (!prepareSlot(slot, bytes, image, error)) {
-      reservations().remove(slot.registryHandle);
-      munmap(slot.base, kGuardReservation);
+      unmapSlot(slot);
       return nullptr;
     }
     memory->memory.base = slot.base;

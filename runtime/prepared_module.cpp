@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "rt_code_registry.h"
+#include "rt_fd.h"
 #include "rt_prepared.h"
 #include "rt_types.h"
 
@@ -51,18 +52,6 @@ bool qualifies(const kiln_module_desc* desc, uint64_t* imageBytes) {
   return any && *imageBytes <= initial;
 }
 
-bool writeAll(int fd, const uint8_t* data, uint64_t size, uint64_t offset) {
-  while (size) {
-    ssize_t n = pwrite(fd, data, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<uint64_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
-  return true;
-}
-
 std::unique_ptr<rt::MemoryImage> makeImage(const kiln_module_desc* desc, uint64_t bytes, std::string* error) {
   auto image = std::make_unique<rt::MemoryImage>();
   image->fd = memfd_create("kiln-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -73,7 +62,7 @@ std::unique_ptr<rt::MemoryImage> makeImage(const kiln_module_desc* desc, uint64_
   for (uint32_t d = 0; d < desc->num_datas; ++d) {
     const kiln_data_desc& seg = desc->datas[d];
     if (seg.mode != KILN_SEGMENT_ACTIVE || !seg.size) continue;
-    if (!writeAll(image->fd, seg.bytes, seg.size, static_cast<uint32_t>(seg.offset.bits))) {
+    if (!rt::writeAllToFd(image->fd, seg.bytes, seg.size, static_cast<uint32_t>(seg.offset.bits))) {
       *error = std::string("cannot write a memory image: ") + strerror(errno);
       return nullptr;
     }

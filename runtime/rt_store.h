@@ -88,6 +88,10 @@ inline HostFunction* hostFunctionOf(const kiln_func* func) {
   return hf && &hf->func == func ? hf : nullptr;
 }
 
+// Runs a host function's callback; false, with the trap's message (never
+// empty), when it failed (host_call.cpp).
+bool callHostFunction(HostFunction& hf, kiln_val* args, std::string* message);
+
 // Gives the store's host functions that have no code yet the host-call
 // thunks of `module`'s signatures (host_call.cpp).
 void bindHostFunctions(Store::Impl& store, const kiln_module_desc* module, const std::vector<uint32_t>& typeIds);

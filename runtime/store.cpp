@@ -231,9 +231,9 @@ std::optional<Trap> Store::call(const kiln_func* func, kiln_val* args) {
     } else {
       ++store.depth;
       std::string message;
-      if (!hf->def.callback(hf->def.data, args, &message)) {
+      if (!rt::callHostFunction(*hf, args, &message)) {
         trap.emplace().code = KILN_TRAP_HOST;
-        trap->message = message.empty() ? std::string("host function failed") : std::move(message);
+        trap->message = std::move(message);
       }
       --store.depth;
     }

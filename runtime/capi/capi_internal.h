@@ -46,6 +46,13 @@ struct Image {
   ~Image();
 };
 
+// Kiln's compiler, when the program links it (Kiln::compiler,
+// compiler/capi/compile.cpp); null otherwise: compiles a wasm binary into
+// the bytes of a shared object, or only validates it.
+__attribute__((weak)) bool compileToSharedObject(const uint8_t* bytes, size_t size, std::string* so,
+                                                 std::string* error);
+__attribute__((weak)) bool validateBinary(const uint8_t* bytes, size_t size, std::string* error);
+
 // Loads a Kiln shared object from its bytes; nullptr with *error.
 std::shared_ptr<Image> loadImage(std::string bytes, std::string* error);
 // wasm_module_serialize's format (a checked header, then the shared object).

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "capi_internal.h"
+#include "rt_fd.h"
 #include "rt_store.h"
 
 struct kiln_error_t {
@@ -33,11 +34,6 @@ struct kiln_wasi_config_t {
   void* errEnv = nullptr;
   std::string inPath, outPath, errPath;  // files instead (empty: none)
 };
-
-namespace kiln::capi {
-bool compileToSharedObject(const uint8_t* bytes, size_t size, std::string* so, std::string* error)
-    __attribute__((weak));
-}  // namespace kiln::capi
 
 namespace {
 
@@ -61,15 +57,7 @@ struct OutputFd {
 };
 
 std::function<bool(std::string_view)> fileSink(int fd) {
-  return [fd](std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = write(fd, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  };
+  return [fd](std::string_view bytes) { return kiln::rt::writeAllToFd(fd, bytes.data(), bytes.size()); };
 }
 
 std::function<bool(std::string_view)> sink(kiln_output_callback_t callback, void* env) {

@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "capi_internal.h"
+#include "rt_fd.h"
 #include "rt_memory.h"
 #include "rt_table.h"
 #include "rt_types.h"
@@ -23,14 +24,6 @@
 using kiln::capi::ExternBox;
 using kiln::capi::HostInfo;
 using kiln::capi::Image;
-
-// Kiln's compiler, when the program links it (Kiln::compiler, compiler/capi):
-// compiles a wasm binary into the bytes of a shared object.
-namespace kiln::capi {
-__attribute__((weak)) bool compileToSharedObject(const uint8_t* bytes, size_t size, std::string* so,
-                                                 std::string* error);
-__attribute__((weak)) bool validateBinary(const uint8_t* bytes, size_t size, std::string* error);
-}  // namespace kiln::capi
 
 namespace kiln::capi {
 namespace {
@@ -126,16 +119,10 @@ std::shared_ptr<Image> loadImage(std::string bytes, std::string* error) {
     *error = std::string("cannot make a file for the module: ") + strerror(errno);
     return nullptr;
   }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = std::string("cannot write the module: ") + strerror(errno);
-      close(fd);
-      return nullptr;
-    }
-    done += static_cast<size_t>(n);
+  if (!rt::writeAllToFd(fd, bytes.data(), bytes.size())) {
+    *error = std::string("cannot write the module: ") + strerror(errno);
+    close(fd);
+    return nullptr;
   }
   std::string path = "/proc/self/fd/" + std::to_string(fd);
   auto image = std::make_shared<Image>();
@@ -409,27 +396,9 @@ KILN_CAPI_REF(table, Table)
 KILN_CAPI_REF(memory, Memory)
 KILN_CAPI_REF(instance, Instance)
 
-// Externs are functions, globals, tables or memories.
-void wasm_extern_delete(wasm_extern_t* ext) { delete ext; }
-wasm_extern_t* wasm_extern_copy(const wasm_extern_t* ext) {
-  return ext ? static_cast<wasm_extern_t*>(ext->clone()) : nullptr;
-}
-bool wasm_extern_same(const wasm_extern_t* a, const wasm_extern_t* b) {
-  return a == b || (a && b && a->identity() == b->identity());
-}
-void* wasm_extern_get_host_info(const wasm_extern_t* ext) {
-  HostInfo* info = const_cast<wasm_extern_t*>(ext)->hostInfo();
-  return info ? info->info : nullptr;
-}
-void wasm_extern_set_host_info_with_finalizer(wasm_extern_t* ext, void* info, void (*finalizer)(void*)) {
-  if (HostInfo* slot = ext->hostInfo()) {
-    slot->info = info;
-    slot->finalizer = finalizer;
-  }
-}
-void wasm_extern_set_host_info(wasm_extern_t* ext, void* info) {
-  wasm_extern_set_host_info_with_finalizer(ext, info, nullptr);
-}
+// Externs are functions, globals, tables or memories: the same base, and
+// conversions from a reference of any of those four kinds.
+KILN_CAPI_REF_BASE(extern)
 wasm_ref_t* wasm_extern_as_ref(wasm_extern_t* ext) { return ext; }
 const wasm_ref_t* wasm_extern_as_ref_const(const wasm_extern_t* ext) { return ext; }
 wasm_extern_t* wasm_ref_as_extern(wasm_ref_t* ref) {
