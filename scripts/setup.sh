@@ -40,6 +40,9 @@ packages=(
   libmicrohttpd-dev pkg-config curl
   # WebAssembly test inputs: C through clang with wasi-libc, and WAT
   clang-19 libclang-rt-19-dev-wasm32 wasi-libc wabt
+  # the differential fuzzer (scripts/fuzz.sh): binaryen's module generator,
+  # V8 as the reference engine
+  binaryen nodejs
   # the benchmark programs' checksum test (GNU time: peak memory)
   time
 )
@@ -100,7 +103,11 @@ fi
 step "Compiling examples/hello.c to WebAssembly (clang-19, wasm32-wasi)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kiln-setup-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-clang-19 --target=wasm32-wasi -O2 "$repo/examples/hello.c" -o "$work/hello.wasm"
+# A PATH holding only the linker: clang would run a wasm-opt found on the
+# PATH over its output.
+mkdir -p "$work/bin"
+ln -sf "$(command -v wasm-ld-19)" "$work/bin/wasm-ld-19"
+PATH="$work/bin" "$(command -v clang-19)" --target=wasm32-wasi -O2 "$repo/examples/hello.c" -o "$work/hello.wasm"
 echo "$work/hello.wasm: $(stat -c %s "$work/hello.wasm") bytes"
 
 # hello exits with the number of arguments it was given.

@@ -1,5 +1,6 @@
 // Target selection, the optimisation pipeline and object emission.
 #include "codegen/codegen.h"
+#include "codegen/exact_traps.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
@@ -133,6 +134,8 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
   } else {
     mpm = pb.buildPerModuleDefaultPipeline(level);
   }
+  // The tokens that kept every load (exact_traps.h) go.
+  mpm.addPass(llvm::createModuleToFunctionPassAdaptor(ExactTrapsPass()));
   // Last, on the code as it will be emitted (interrupt_checks.h).
   if (options.epochChecks) mpm.addPass(llvm::createModuleToFunctionPassAdaptor(InterruptCheckPass()));
   mpm.run(module, mam);

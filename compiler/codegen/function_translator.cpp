@@ -1,5 +1,7 @@
 #include "codegen/function_translator.h"
 
+#include "codegen/exact_traps.h"
+
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Intrinsics.h>
 
@@ -44,6 +46,16 @@ void FunctionTranslator::translate() {
   // per call suffices and LLVM may keep it in a register across loops.
   if (!wasm_.memories.empty()) {
     memoryBase_ = loadAt(mc_.ptrTy, vmctx_, vmctx_offset::memoryBase, mc_.tbaaVmctx, "memory_base", true);
+    // In guard-page mode a load traps by faulting: tokens keep every load
+    // (exact_traps.h). -O0 makes loads volatile instead.
+    if (!mc_.options.explicitBoundsChecks && mc_.options.optLevel > 0) {
+      const unsigned bits[] = {8, 16, 32, 64, 128};
+      for (size_t i = 0; i < tokens_.size(); ++i) {
+        llvm::Type* type = b_.getIntNTy(bits[i]);
+        tokens_[i] = b_.CreateAlloca(type, nullptr, "token" + std::to_string(bits[i]));
+        b_.CreateStore(llvm::Constant::getNullValue(type), tokens_[i]);
+      }
+    }
   }
 
   Control fnControl;
@@ -57,7 +69,6 @@ void FunctionTranslator::translate() {
   for (size_t i = 0; i < body_.code.size(); ++i) {
     const wasm::Instr& instr = body_.code[i];
     if (controls_.empty()) break;  // the function's final `end` was lowered
-    nextIsDrop_ = i + 1 < body_.code.size() && body_.code[i + 1].op == Opcode::Drop;
     if (deadDepth_ > 0 || controls_.back().unreachable) {
       skipDeadInstr(instr);
     } else {
@@ -191,6 +202,7 @@ void FunctionTranslator::trapIf(llvm::Value* condition, kiln_trap_code code) {
     llvm::IRBuilderBase::InsertPointGuard guard(b_);
     trapBB = newBlock("trap");
     b_.SetInsertPoint(trapBB);
+    emitKeep();
     b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code), b_.getInt32(funcIndex_)});
     b_.CreateUnreachable();
   }
@@ -200,6 +212,7 @@ void FunctionTranslator::trapIf(llvm::Value* condition, kiln_trap_code code) {
 }
 
 void FunctionTranslator::trapAlways(kiln_trap_code code) {
+  emitKeep();
   b_.CreateCall(mc_.trapFunction(), {vmctx_, b_.getInt32(code), b_.getInt32(funcIndex_)});
   b_.CreateUnreachable();
 }
@@ -328,7 +341,8 @@ bool FunctionTranslator::mayTrapOrCall() const {
   if (memoryBase_ && !memoryBase_->use_empty()) return true;
   for (const llvm::BasicBlock& block : *fn_) {
     for (const llvm::Instruction& inst : block) {
-      if (llvm::isa<llvm::CallBase>(inst) && !llvm::isa<llvm::IntrinsicInst>(inst)) return true;
+      // kiln.keep is no call: ExactTrapsPass deletes it.
+      if (llvm::isa<llvm::CallBase>(inst) && !llvm::isa<llvm::IntrinsicInst>(inst) && !isKeep(inst)) return true;
     }
   }
   return false;

@@ -106,6 +106,15 @@ class FunctionTranslator {
   llvm::Value* callIntrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> types,
                              llvm::ArrayRef<llvm::Value*> args);
   llvm::Value* linearAddress(llvm::Value* address, uint64_t offset, uint32_t accessSize);
+  // A load of linear memory at `addr` (from linearAddress), kept exact in
+  // guard-page mode (exact_traps.h): volatile at -O0, else folded into a
+  // token.
+  llvm::LoadInst* linearLoad(llvm::Type* type, llvm::Value* addr);
+  // Guard-page mode above -O0: loads feed tokens, and kiln.keep consumes
+  // them before returns and traps.
+  bool usesTokens() const { return tokens_[0] != nullptr; }
+  void keepAlive(llvm::Value* loaded);
+  void emitKeep();
   llvm::Value* memorySizeBytes();
   void checkStack();
   // Marks a branch or call as this function's (kOriginMetadata), so that a
@@ -129,9 +138,9 @@ class FunctionTranslator {
   std::vector<llvm::Value*> stack_;
   std::vector<Control> controls_;
   std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
+  std::array<llvm::AllocaInst*, 5> tokens_{};  // 8, 16, 32, 64, 128 bits (exact_traps.h)
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
   llvm::BasicBlock* stackCheckedIn_ = nullptr;  // checkStack: the block of the last check
-  bool nextIsDrop_ = false; // the instruction after the current one is `drop`
   llvm::MDNode* originTag_ = nullptr;  // tagOrigin's metadata
 
   // Addresses known to lie at least 64 KiB below 2^32 (see rt_memory.h):

@@ -197,6 +197,7 @@ void FunctionTranslator::lowerBrTable(const wasm::Instr& instr) {
 }
 
 void FunctionTranslator::emitReturn(const std::vector<llvm::Value*>& values) {
+  emitKeep();
   if (values.empty()) {
     b_.CreateRetVoid();
   } else if (values.size() == 1) {

@@ -1,5 +1,6 @@
 // Linear memory: loads and stores (guard pages or explicit checks),
 // memory.size/grow and bulk memory.
+#include "codegen/exact_traps.h"
 #include "codegen/function_translator.h"
 
 namespace kiln::codegen {
@@ -42,17 +43,39 @@ llvm::Value* FunctionTranslator::linearAddress(llvm::Value* address, uint64_t of
   return b_.CreateInBoundsGEP(mc_.i8Ty, memoryBase_, effective);
 }
 
-bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
+llvm::LoadInst* FunctionTranslator::linearLoad(llvm::Type* type, llvm::Value* addr) {
   // Wasm's alignment is only a hint: every access is emitted with align 1,
   // which x86 executes at full speed.
+  llvm::LoadInst* load = b_.CreateAlignedLoad(type, addr, llvm::Align(1));
+  load->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
+  if (usesTokens()) {
+    keepAlive(load);
+  } else if (!mc_.options.explicitBoundsChecks) {
+    load->setVolatile(true);  // -O0 in guard-page mode
+  }
+  return load;
+}
+
+void FunctionTranslator::keepAlive(llvm::Value* loaded) {
+  llvm::Type* type = loaded->getType();
+  unsigned bits = type->getPrimitiveSizeInBits().getFixedValue();
+  llvm::Value* value = type->isIntegerTy() ? loaded : b_.CreateBitCast(loaded, b_.getIntNTy(bits));
+  size_t index = bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : bits == 64 ? 3 : 4;
+  llvm::AllocaInst* token = tokens_[index];
+  b_.CreateStore(b_.CreateXor(b_.CreateLoad(token->getAllocatedType(), token), value), token);
+}
+
+void FunctionTranslator::emitKeep() {
+  if (!usesTokens()) return;
+  llvm::Value* args[5];
+  for (size_t i = 0; i < tokens_.size(); ++i) args[i] = b_.CreateLoad(tokens_[i]->getAllocatedType(), tokens_[i]);
+  b_.CreateCall(declareKeep(mc_.llvmModule), args);
+}
+
+bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
   auto load = [&](llvm::Type* memType, llvm::Type* resultType, bool signExtend) {
     llvm::Value* addr = linearAddress(pop(), instr.value, memType->getPrimitiveSizeInBits() / 8);
-    auto* value = b_.CreateAlignedLoad(memType, addr, llvm::Align(1));
-    // An out-of-bounds load traps even when its value is unused, but LLVM
-    // deletes unused loads. Wasm code drops a loaded value at once only to
-    // probe memory, so only then pay for a volatile load.
-    if (nextIsDrop_) value->setVolatile(true);
-    value->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
+    llvm::Value* value = linearLoad(memType, addr);
     llvm::Value* result = value;
     if (memType != resultType) {
       result = signExtend ? b_.CreateSExt(value, resultType) : b_.CreateZExt(value, resultType);

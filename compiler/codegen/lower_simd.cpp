@@ -324,11 +324,7 @@ bool FunctionTranslator::lowerSimd(const wasm::Instr& instr) {
   // ---- memory ----------------------------------------------------------------
   auto loadRaw = [&](llvm::Type* memType, uint64_t size) {
     llvm::Value* addr = linearAddress(pop(), instr.value, static_cast<uint32_t>(size));
-    auto* value = b_.CreateAlignedLoad(memType, addr, llvm::Align(1));
-    // As in lower_memory.cpp: a load dropped at once only probes memory.
-    if (nextIsDrop_) value->setVolatile(true);
-    value->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
-    return value;
+    return linearLoad(memType, addr);
   };
   auto storeRaw = [&](llvm::Value* addressOperand, llvm::Value* value, uint64_t size) {
     llvm::Value* addr = linearAddress(addressOperand, instr.value, static_cast<uint32_t>(size));

@@ -1,0 +1,123 @@
+// See exact_traps.h.
+#include "codegen/exact_traps.h"
+
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/IntrinsicInst.h>
+#include <llvm/IR/Metadata.h>
+#include <llvm/Support/ModRef.h>
+
+#include <vector>
+
+namespace kiln::codegen {
+
+namespace {
+
+constexpr const char* kKeepName = "kiln.keep";
+
+// Whether a load reads linear memory: its TBAA type is the translator's
+// "wasm linear memory" (module_context.cpp). A load whose TBAA tag was lost
+// counts as one.
+bool readsLinearMemory(const llvm::LoadInst& load) {
+  const llvm::MDNode* tag = load.getMetadata(llvm::LLVMContext::MD_tbaa);
+  if (!tag || tag->getNumOperands() < 1) return true;
+  const auto* type = llvm::dyn_cast<llvm::MDNode>(tag->getOperand(0));
+  if (!type || type->getNumOperands() < 1) return true;
+  const auto* name = llvm::dyn_cast<llvm::MDString>(type->getOperand(0));
+  return !name || name->getString() == "wasm linear memory";
+}
+
+// The instructions whose values the program needs, not counting kiln.keep:
+// everything with an effect (stores, calls, volatile loads), every
+// terminator, and what they use, transitively.
+llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
+  llvm::DenseSet<llvm::Instruction*> live;
+  std::vector<llvm::Instruction*> work;
+  for (llvm::BasicBlock& block : function) {
+    for (llvm::Instruction& inst : block) {
+      if (isKeep(inst)) continue;
+      bool root = inst.isTerminator() || inst.mayHaveSideEffects() || llvm::isa<llvm::AllocaInst>(inst);
+      if (auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst)) root = root || !load->isUnordered();
+      if (root && live.insert(&inst).second) work.push_back(&inst);
+    }
+  }
+  while (!work.empty()) {
+    llvm::Instruction* inst = work.back();
+    work.pop_back();
+    for (llvm::Value* operand : inst->operands()) {
+      if (auto* used = llvm::dyn_cast<llvm::Instruction>(operand); used && live.insert(used).second) {
+        work.push_back(used);
+      }
+    }
+  }
+  return live;
+}
+
+}  // namespace
+
+bool isKeep(const llvm::Instruction& inst) {
+  auto* call = llvm::dyn_cast<llvm::CallInst>(&inst);
+  if (!call) return false;
+  const llvm::Function* callee = call->getCalledFunction();
+  return callee && callee->getName() == kKeepName;
+}
+
+llvm::Function* declareKeep(llvm::Module& module) {
+  if (llvm::Function* existing = module.getFunction(kKeepName)) return existing;
+  llvm::LLVMContext& ctx = module.getContext();
+  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                       {llvm::Type::getInt8Ty(ctx), llvm::Type::getInt16Ty(ctx),
+                                        llvm::Type::getInt32Ty(ctx), llvm::Type::getInt64Ty(ctx),
+                                        llvm::Type::getInt128Ty(ctx)},
+                                       false);
+  llvm::Function* keep = llvm::Function::Create(type, llvm::Function::ExternalLinkage, kKeepName, module);
+  // An effect on memory nothing else reads or writes: the call is never
+  // deleted, and nothing but its operands orders it against other code.
+  keep->setMemoryEffects(llvm::MemoryEffects::inaccessibleMemOnly());
+  keep->addFnAttr(llvm::Attribute::NoUnwind);
+  keep->addFnAttr(llvm::Attribute::WillReturn);
+  keep->addFnAttr(llvm::Attribute::NoSync);
+  return keep;
+}
+
+llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::FunctionAnalysisManager&) {
+  std::vector<llvm::Instruction*> keeps;
+  for (llvm::BasicBlock& block : function) {
+    for (llvm::Instruction& inst : block) {
+      if (isKeep(inst)) keeps.push_back(&inst);
+    }
+  }
+  if (keeps.empty()) return llvm::PreservedAnalyses::all();
+
+  // Loads the program does not need stay, as volatile loads.
+  llvm::DenseSet<llvm::Instruction*> live = liveInstructions(function);
+  bool madeVolatile = false;
+  for (llvm::BasicBlock& block : function) {
+    for (llvm::Instruction& inst : block) {
+      auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
+      if (load && !live.contains(load) && load->isSimple() && readsLinearMemory(*load)) {
+        load->setVolatile(true);
+        madeVolatile = true;
+      }
+    }
+  }
+  for (llvm::Instruction* keep : keeps) keep->eraseFromParent();
+  // Delete what fed only the tokens (loops included: the token phis feed
+  // each other), after one more liveness pass that sees the new volatile
+  // loads as the effects they now are.
+  if (madeVolatile) live = liveInstructions(function);
+  std::vector<llvm::Instruction*> dead;
+  for (llvm::BasicBlock& block : function) {
+    for (llvm::Instruction& inst : block) {
+      if (!live.contains(&inst) && !isKeep(inst)) dead.push_back(&inst);
+    }
+  }
+  for (llvm::Instruction* inst : dead) inst->dropAllReferences();
+  for (llvm::Instruction* inst : dead) {
+    // Debug records that named a deleted value.
+    inst->replaceAllUsesWith(llvm::PoisonValue::get(inst->getType()));
+    inst->eraseFromParent();
+  }
+  return llvm::PreservedAnalyses::none();
+}
+
+}  // namespace kiln::codegen
