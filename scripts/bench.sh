@@ -13,8 +13,10 @@
 #   --quick           small work sizes, 1 repetition, parallel builds
 #   --reps N          repetitions per engine and benchmark (default 5; quick: 1)
 #   --engines LIST    comma-separated subset of: native,kiln,kiln-explicit,
-#                     kiln-cpu-native,kiln-no-epoch,kiln-fuel,node,node-noliftoff,
-#                     wasm2c,wasm2c-explicit
+#                     kiln-cpu-native,kiln-no-epoch,kiln-fuel,kiln-base,node,
+#                     node-noliftoff,wasm2c,wasm2c-explicit
+#                     (kiln-base: `kiln build` by the Kiln at $KILN_BASE, say an
+#                     install of the commit before a code-generation change)
 #                     (native is always run)
 #   --jobs N          parallel builds (default 1, so compile times are clean; quick: nproc)
 #   --strict          also fail when an engine cannot compile a benchmark
@@ -37,7 +39,7 @@ bench_dir="$repo/bench"
 programs="$bench_dir/programs"
 results="${BENCH_RESULTS:-$bench_dir/results}"   # BENCH_RESULTS: another place for the report and builds
 build="$results/build"
-all_engines=(native kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel node node-noliftoff wasm2c wasm2c-explicit)
+all_engines=(native kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel kiln-base node node-noliftoff wasm2c wasm2c-explicit)
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 note() { printf 'bench: %s\n' "$*" >&2; }
@@ -77,7 +79,12 @@ if [ -n "$engines_opt" ]; then
   done
   [[ " ${engines[*]} " == *" native "* ]] || engines=(native "${engines[@]}")
 else
-  engines=("${all_engines[@]}")
+  # Every engine; kiln-base only when KILN_BASE names a Kiln to compare with.
+  engines=()
+  for e in "${all_engines[@]}"; do
+    [ "$e" = kiln-base ] && [ -z "${KILN_BASE:-}" ] && continue
+    engines+=("$e")
+  done
 fi
 if [ "$quick" = 1 ]; then
   reps="${reps:-1}" jobs="${jobs:-$(nproc 2>/dev/null || echo 2)}"
@@ -111,12 +118,16 @@ if has_engine kiln || has_engine kiln-explicit || has_engine kiln-cpu-native || 
   [ -x "$kiln" ] || die "no Kiln at $kiln: build it (scripts/setup.sh), or set KILN"
 fi
 note "kiln: $kiln"
+if has_engine kiln-base; then
+  [ -n "${KILN_BASE:-}" ] && [ -x "$KILN_BASE" ] || die "kiln-base needs KILN_BASE, the Kiln to compare with"
+  note "kiln-base: $KILN_BASE"
+fi
 
 # --- builds --------------------------------------------------------------------
 # Every build step appends one line to $build/status/BENCH.ENGINE:
 #   bench <TAB> engine <TAB> ok|fail|crash|skip <TAB> seconds <TAB> bytes <TAB> message
 rm -rf "$build"
-mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,kiln-cpu-native,kiln-no-epoch,kiln-fuel,wasm2c,wasm2c-explicit,wasm2c-rt}
+mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,kiln-cpu-native,kiln-no-epoch,kiln-fuel,kiln-base,wasm2c,wasm2c-explicit,wasm2c-rt}
 rm -f "$results"/{latest.md,latest.json,ratios.tsv,ratios.png}   # never report a previous run's
 
 now() { echo "$EPOCHREALTIME"; }
@@ -177,7 +188,7 @@ build_one() { # BENCH SOURCE
     "$cc" -O2 -I"$programs" "$src" -lm -o "$build/native/$b" || true
   if ! step "$b" wasm "$wasm" -- \
     "${wasm_cc[@]}" --target=wasm32-wasi -O2 -mbulk-memory "${simd[@]}" -I"$programs" "$src" -o "$wasm"; then
-    for e in kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel wasm2c wasm2c-explicit; do skip "$b" "$e"; done
+    for e in kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel kiln-base wasm2c wasm2c-explicit; do skip "$b" "$e"; done
     return 0
   fi
   if has_engine kiln; then
@@ -200,6 +211,10 @@ build_one() { # BENCH SOURCE
   if has_engine kiln-fuel; then
     step "$b" kiln-fuel "$build/kiln-fuel/$b" -- \
       "$kiln" build --fuel 9223372036854775807 "$wasm" -o "$build/kiln-fuel/$b" || true
+  fi
+  if has_engine kiln-base; then
+    step "$b" kiln-base "$build/kiln-base/$b" -- \
+      "$KILN_BASE" build "$wasm" -o "$build/kiln-base/$b" || true
   fi
   local mode
   for mode in wasm2c wasm2c-explicit; do

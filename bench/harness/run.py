@@ -25,7 +25,8 @@ import tempfile
 import threading
 import time
 
-ENGINES = ["native", "kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "node", "node-noliftoff",
+ENGINES = ["native", "kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "kiln-base", "node",
+           "node-noliftoff",
            "wasm2c", "wasm2c-explicit"]
 DESCRIPTIONS = {
     "native": "the C source compiled by clang-19 -O2 for x86-64 (the reference)",
@@ -34,14 +35,15 @@ DESCRIPTIONS = {
     "kiln-cpu-native": "`kiln build --cpu=native` executable: code for this machine's CPU, not the portable x86-64-v2",
     "kiln-no-epoch": "`kiln build --epoch-checks=off` executable: without the interruption checks (what they cost)",
     "kiln-fuel": "`kiln build --fuel N` executable (N = 2^63-1): with fuel metering (what it costs)",
+    "kiln-base": "`kiln build` executable by the Kiln at $KILN_BASE (a baseline: another commit)",
     "node": "Node's V8 through node:wasi, default tiering (Liftoff, then TurboFan)",
     "node-noliftoff": "Node's V8 with `--no-liftoff` (TurboFan only)",
     "wasm2c": "wabt's wasm2c, then clang-19 -O2; guard pages (wasm2c's default on x86-64)",
     "wasm2c-explicit": "wasm2c, then clang-19 -O2 with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0 (explicit checks)",
 }
-COMPILED = ["kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "wasm2c",
+COMPILED = ["kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "kiln-base", "wasm2c",
             "wasm2c-explicit"]  # engines with a build step of their own
-KILN_ENGINES = {"kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel"}
+KILN_ENGINES = {"kiln", "kiln-explicit", "kiln-cpu-native", "kiln-no-epoch", "kiln-fuel", "kiln-base"}
 STARTUP_RUNS = {"full": 51, "quick": 3}
 TIMEOUT = {"full": 600.0, "quick": 120.0}
 
@@ -437,6 +439,17 @@ def main():
         means = [geomean(list(rel[e].values())) for e, _ in costs]
         rows.append(["**geomean**"] + [f"**{m:.3f}×**" if m else "–" for m in means])
         md.append(table(["benchmark"] + [label for _, label in costs], rows) + "\n")
+
+    if "kiln-base" in engines and "kiln" in engines:
+        md.append("## Against the baseline Kiln\n")
+        md.append("Each benchmark's `kiln` median divided by the `kiln-base` median (the Kiln at $KILN_BASE), "
+                  "both measured in this run.\n")
+        rel = {b: (median[b]["kiln"] / median[b]["kiln-base"]
+                   if median[b]["kiln"] and median[b]["kiln-base"] else None) for b in benches}
+        rows = [[b, f"{rel[b]:.3f}×" if rel[b] else "–"] for b in benches]
+        mean = geomean(list(rel.values()))
+        rows.append(["**geomean**", f"**{mean:.3f}×**" if mean else "–"])
+        md.append(table(["benchmark", "kiln ÷ kiln-base"], rows) + "\n")
 
     md.append("## Compile time\n")
     md.append("Seconds to build each program: clang to native code and to wasm (for reference), Kiln's "

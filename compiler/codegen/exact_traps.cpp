@@ -1,6 +1,8 @@
 // See exact_traps.h.
 #include "codegen/exact_traps.h"
 
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Metadata.h>
@@ -52,6 +54,42 @@ llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
   return live;
 }
 
+// The code generator's MachineSink moves an instruction whose uses all lie
+// in one successor of its block into that successor: a load used only after
+// a trap check, or only in one arm of an `if`, would then run after the
+// check, or not at all on the other arm. An empty inline asm that takes the
+// value at the end of the load's block (no instruction, and the value is
+// live there anyway) keeps such a load where it is.
+void pinLoads(llvm::Function& function) {
+  llvm::LLVMContext& ctx = function.getContext();
+  for (llvm::BasicBlock& block : function) {
+    std::vector<llvm::LoadInst*> pin;
+    for (llvm::Instruction& inst : block) {
+      auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
+      if (!load || !load->isSimple() || load->use_empty() || !readsLinearMemory(*load)) continue;
+      bool usedHere = false;
+      for (const llvm::Use& use : load->uses()) {
+        auto* user = llvm::cast<llvm::Instruction>(use.getUser());
+        const llvm::BasicBlock* where = user->getParent();
+        if (auto* phi = llvm::dyn_cast<llvm::PHINode>(user)) where = phi->getIncomingBlock(use);
+        if (where == &block) {
+          usedHere = true;
+          break;
+        }
+      }
+      if (!usedHere) pin.push_back(load);
+    }
+    if (pin.empty()) continue;
+    llvm::IRBuilder<> b(block.getTerminator());
+    for (llvm::LoadInst* load : pin) {
+      llvm::Type* type = load->getType();
+      auto* asmType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {type}, false);
+      const char* constraint = type->isIntegerTy() ? "r" : "x";  // XMM for floats and vectors
+      b.CreateCall(llvm::InlineAsm::get(asmType, "", constraint, /*hasSideEffects=*/true), {load});
+    }
+  }
+}
+
 }  // namespace
 
 bool isKeep(const llvm::Instruction& inst) {
@@ -65,8 +103,7 @@ llvm::Function* declareKeep(llvm::Module& module) {
   if (llvm::Function* existing = module.getFunction(kKeepName)) return existing;
   llvm::LLVMContext& ctx = module.getContext();
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
-                                       {llvm::Type::getInt8Ty(ctx), llvm::Type::getInt16Ty(ctx),
-                                        llvm::Type::getInt32Ty(ctx), llvm::Type::getInt64Ty(ctx),
+                                       {llvm::Type::getInt32Ty(ctx), llvm::Type::getInt64Ty(ctx),
                                         llvm::Type::getInt128Ty(ctx)},
                                        false);
   llvm::Function* keep = llvm::Function::Create(type, llvm::Function::ExternalLinkage, kKeepName, module);
@@ -117,6 +154,7 @@ llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::Func
     inst->replaceAllUsesWith(llvm::PoisonValue::get(inst->getType()));
     inst->eraseFromParent();
   }
+  pinLoads(function);
   return llvm::PreservedAnalyses::none();
 }
 

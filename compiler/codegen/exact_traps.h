@@ -10,9 +10,9 @@
 // block that uses its value, so that the other trap is reported first.
 //
 // The translator makes the fault visible as data flow instead. Every
-// linear-memory load's value is folded (xor) into a *token* (one per width:
-// 8, 16, 32, 64 and 128 bits, kept in allocas that SROA turns into SSA
-// values), and the tokens are consumed by `kiln.keep(tokens...)`, a call
+// linear-memory load's value is added to a *token* (one per width: 32, 64
+// and 128 bits, narrow loads as the i32 wasm makes of them; kept in allocas
+// that SROA turns into SSA values), and the tokens are consumed by `kiln.keep(tokens...)`, a call
 // with an effect on memory nothing else can touch, placed before every
 // return and in every trap block. A load is therefore always used, so
 // never deleted; and its token is needed on the path to a later trap and on
@@ -20,7 +20,7 @@
 // optimises everything else: redundant loads are merged (the surviving one
 // accesses the same address first), loop-invariant loads are hoisted when
 // they provably execute, and a loop whose loads feed a token is vectorized
-// with the token as an xor reduction.
+// with the token as a sum reduction.
 //
 // This pass runs after the optimisation pipeline and removes the scaffolding:
 // a load that is used only by tokens (one the program really does not need)

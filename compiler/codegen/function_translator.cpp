@@ -49,7 +49,7 @@ void FunctionTranslator::translate() {
     // In guard-page mode a load traps by faulting: tokens keep every load
     // (exact_traps.h). -O0 makes loads volatile instead.
     if (!mc_.options.explicitBoundsChecks && mc_.options.optLevel > 0) {
-      const unsigned bits[] = {8, 16, 32, 64, 128};
+      const unsigned bits[] = {32, 64, 128};
       for (size_t i = 0; i < tokens_.size(); ++i) {
         llvm::Type* type = b_.getIntNTy(bits[i]);
         tokens_[i] = b_.CreateAlloca(type, nullptr, "token" + std::to_string(bits[i]));

@@ -138,7 +138,7 @@ class FunctionTranslator {
   std::vector<llvm::Value*> stack_;
   std::vector<Control> controls_;
   std::array<llvm::BasicBlock*, KILN_TRAP_COUNT_> trapBlocks_{};
-  std::array<llvm::AllocaInst*, 5> tokens_{};  // 8, 16, 32, 64, 128 bits (exact_traps.h)
+  std::array<llvm::AllocaInst*, 3> tokens_{};  // 32, 64 and 128 bits (exact_traps.h)
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
   llvm::BasicBlock* stackCheckedIn_ = nullptr;  // checkStack: the block of the last check
   llvm::MDNode* originTag_ = nullptr;  // tagOrigin's metadata

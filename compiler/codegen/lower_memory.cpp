@@ -56,18 +56,25 @@ llvm::LoadInst* FunctionTranslator::linearLoad(llvm::Type* type, llvm::Value* ad
   return load;
 }
 
+// The token is a sum, not an xor: LLVM folds an xor of the same hoisted
+// value in every iteration of a loop run an even number of times to 0 (and
+// the load with it), while a sum cancels only after 2^32 iterations. Narrow
+// loads are summed as the i32 values wasm gives them.
 void FunctionTranslator::keepAlive(llvm::Value* loaded) {
   llvm::Type* type = loaded->getType();
   unsigned bits = type->getPrimitiveSizeInBits().getFixedValue();
   llvm::Value* value = type->isIntegerTy() ? loaded : b_.CreateBitCast(loaded, b_.getIntNTy(bits));
-  size_t index = bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : bits == 64 ? 3 : 4;
-  llvm::AllocaInst* token = tokens_[index];
-  b_.CreateStore(b_.CreateXor(b_.CreateLoad(token->getAllocatedType(), token), value), token);
+  if (bits < 32) {
+    value = b_.CreateZExt(value, mc_.i32Ty);
+    bits = 32;
+  }
+  llvm::AllocaInst* token = tokens_[bits == 32 ? 0 : bits == 64 ? 1 : 2];
+  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(token->getAllocatedType(), token), value), token);
 }
 
 void FunctionTranslator::emitKeep() {
   if (!usesTokens()) return;
-  llvm::Value* args[5];
+  llvm::Value* args[3];
   for (size_t i = 0; i < tokens_.size(); ++i) args[i] = b_.CreateLoad(tokens_[i]->getAllocatedType(), tokens_[i]);
   b_.CreateCall(declareKeep(mc_.llvmModule), args);
 }
