@@ -102,8 +102,7 @@ cc=clang-19
 # wasm32-wasi builds: clang with a PATH holding only its linker, since it
 # runs binaryen's wasm-opt over its output whenever one is on the PATH
 # (clang 19's --no-wasm-opt skips linking as well).
-mkdir -p "$build/wasm-ld-only"
-ln -sf "$(command -v wasm-ld-19)" "$build/wasm-ld-only/wasm-ld-19"
+# (The directory is made with the build tree, below.)
 wasm_cc=(env PATH="$build/wasm-ld-only" "$(command -v "$cc")")
 wasm2c_rt=/usr/share/wabt/wasm2c   # wasm-rt-impl.c (wasm-rt.h is in /usr/include)
 if [ -n "${KILN:-}" ]; then
@@ -128,6 +127,8 @@ fi
 #   bench <TAB> engine <TAB> ok|fail|crash|skip <TAB> seconds <TAB> bytes <TAB> message
 rm -rf "$build"
 mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,kiln-cpu-native,kiln-no-epoch,kiln-fuel,kiln-base,wasm2c,wasm2c-explicit,wasm2c-rt}
+mkdir -p "$build/wasm-ld-only"
+ln -sf "$(command -v wasm-ld-19)" "$build/wasm-ld-only/wasm-ld-19"
 rm -f "$results"/{latest.md,latest.json,ratios.tsv,ratios.png}   # never report a previous run's
 
 now() { echo "$EPOCHREALTIME"; }

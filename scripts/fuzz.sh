@@ -2,6 +2,7 @@
 # Differential fuzzing: random modules run in Kiln and in V8, compared.
 #
 #   scripts/fuzz.sh [--count N | --seconds N] [--seed S] [--modes LIST] [--work DIR]
+#   scripts/fuzz.sh --known      the known differences (tests/fuzz/known) only
 #
 # Each module is made by binaryen's translate-to-fuzz (`wasm-opt -ttf`) from
 # random bytes seeded by its number (S, S+1, ...), so a seed names a module
@@ -10,9 +11,10 @@
 # checks) through tests/fuzz/fuzz_runner.cpp, Node runs the same protocol in
 # V8 (tests/fuzz/node_runner.js), and tests/fuzz/compare.py requires the
 # transcripts (results, log calls, trap kinds, memory hashes after each
-# call) to be identical. Modules that differ are kept in WORK/failures/ with
-# their transcripts. Default: 200 modules from seed 1. Exit status 1 when
-# any module differs.
+# call) to be identical. The regression modules (tests/fuzz/regressions/
+# *.wat, each a difference found once) run first in every campaign.
+# Modules that differ are kept in WORK/failures/ with their transcripts.
+# Default: 200 modules from seed 1. Exit status 1 when any module differs.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +24,7 @@ seed=1
 modes="O0g,O2g,O3g,O0e,O2e,O3e"
 work=""
 batch=20
+known=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --count) count="$2"; shift 2 ;;
@@ -29,7 +32,8 @@ while [[ $# -gt 0 ]]; do
     --seed) seed="$2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --known) known=1; shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fuzz.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,10 +56,44 @@ mkdir -p "$work/failures"
 features=(--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
           --enable-multivalue --enable-mutable-globals)
 
-start=$SECONDS
-next=$seed
 status=0
 summary=()
+# Runs Kiln and V8 on the modules given and compares them.
+check() {
+  local out
+  "$runner" --modes "$modes" "$@"
+  node "$repo/tests/fuzz/node_runner.js" "$@"
+  if ! out="$(python3 "$repo/tests/fuzz/compare.py" "$modes" "$@")"; then
+    status=1
+    while IFS= read -r line; do
+      [[ "$line" == DIFFER* ]] || continue
+      echo "$line"
+      w="${line#DIFFER }"; w="${w%%:*}"
+      cp "$w" "$w".*.out "$work/failures/" 2>/dev/null || true
+    done <<<"$out"
+  fi
+  summary+=("$(tail -n 1 <<<"$out")")
+}
+
+# The regression modules (or, with --known, the known differences).
+command -v wat2wasm >/dev/null || { echo "fuzz.sh: wat2wasm missing: apt-get install wabt" >&2; exit 2; }
+corpus="$repo/tests/fuzz/regressions"
+[[ $known -eq 1 ]] && corpus="$repo/tests/fuzz/known"
+mkdir -p "$work/regressions"
+regressions=()
+for wat in "$corpus"/*.wat; do
+  wasm="$work/regressions/$(basename "$wat" .wat).wasm"
+  wat2wasm "$wat" -o "$wasm"
+  regressions+=("$wasm")
+done
+if [[ ${#regressions[@]} -gt 0 ]]; then
+  check "${regressions[@]}"
+  echo "regressions ($(basename "$corpus")): ${summary[-1]#fuzz: }"
+fi
+[[ $known -eq 1 ]] && exit $status
+
+start=$SECONDS
+next=$seed
 while :; do
   if [[ -n "$count" ]]; then
     (( next < seed + count )) || break
@@ -78,18 +116,7 @@ while :; do
     wasm-opt -ttf "$dir/m$s.dat" "${features[@]}" --denan -o "$dir/m$s.wasm" 2>/dev/null
     wasms+=("$dir/m$s.wasm")
   done
-  "$runner" --modes "$modes" "${wasms[@]}"
-  node "$repo/tests/fuzz/node_runner.js" "${wasms[@]}"
-  if ! out="$(python3 "$repo/tests/fuzz/compare.py" "$modes" "${wasms[@]}")"; then
-    status=1
-    while IFS= read -r line; do
-      [[ "$line" == DIFFER* ]] || continue
-      echo "$line"
-      w="${line#DIFFER }"; w="${w%%:*}"
-      cp "$w" "$w".*.out "$work/failures/" 2>/dev/null || true
-    done <<<"$out"
-  fi
-  summary+=("$(tail -n 1 <<<"$out")")
+  check "${wasms[@]}"
   rm -rf "$dir"
   next=$(( next + n ))
 done
@@ -107,7 +134,7 @@ for line in sys.argv[5:]:
         sys.exit("fuzz.sh: unexpected summary from compare.py: " + line)
     for k, v in zip(keys, m.groups()):
         sums[k] += int(v)
-print(f"fuzz: seeds {seed}-{end - 1}, modes {modes} and V8, {secs} s: {sums['modules']} modules, "
+print(f"fuzz: regressions and seeds {seed}-{end - 1}, modes {modes} and V8, {secs} s: {sums['modules']} modules, "
       f"{sums['calls']} calls ({sums['traps']} traps) compared; {sums['cut']} cut at a stack overflow "
       f"or timeout; {sums['v8']} not comparable with V8; {sums['differ']} differ")
 PY

@@ -18,12 +18,12 @@
 
 #include <cstdlib>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "codegen/access_versioning.h"
 #include "codegen/interrupt_checks.h"
+#include "codegen/llvm_options.h"
 #include "kiln/abi.h"
 #include <stdexcept>
 
@@ -37,23 +37,8 @@ void initializeTargets() {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     llvm::InitializeNativeTargetAsmParser();
-    // IndVarSimplify widens wasm's i32 induction variables to i64; in loops
-    // that count an i32 up to 0 (as clang's wasm32 output does) the loop
-    // vectorizer then computes a trip count that is right only modulo 2^30,
-    // its no-wrap runtime check folds to "fail", and the vector loop is
-    // dead code (bench/FINDINGS.md, section 2: stencil 3.6x -> 1.1x native
-    // without widening; no other benchmark moved beyond noise).
-    std::vector<const char*> args = {"kiln", "-indvars-widen-indvars=false"};
-    // For experiments only (bench/FINDINGS.md): extra LLVM options, split at
-    // spaces. Not part of the cache key; `kiln build` does not use the cache.
-    std::vector<std::string> extra;
-    if (const char* env = std::getenv("KILN_LLVM_ARGS")) {
-      std::istringstream words(env);
-      for (std::string word; words >> word;) extra.push_back(word);
-    }
-    for (const std::string& word : extra) args.push_back(word.c_str());
-    llvm::cl::ParseCommandLineOptions(static_cast<int>(args.size()), args.data(), "", nullptr, nullptr,
-                                      /*LongOptionsUseDoubleDash=*/false);
+    std::unique_lock lock(llvmOptionsMutex());
+    applyLlvmOptions();
   });
 }
 
@@ -106,6 +91,7 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const Options& options)
 }
 
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Options& options) {
+  std::shared_lock options_lock(llvmOptionsMutex());  // llvm_options.h
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -142,6 +128,7 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
 }
 
 void emitModule(llvm::Module& module, llvm::TargetMachine& target, EmitKind kind, llvm::raw_pwrite_stream& out) {
+  std::shared_lock options_lock(llvmOptionsMutex());  // llvm_options.h
   if (kind == EmitKind::LLVMIR) {
     module.print(out, nullptr);
     return;

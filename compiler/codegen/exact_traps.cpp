@@ -1,12 +1,16 @@
 // See exact_traps.h.
 #include "codegen/exact_traps.h"
 
+#include <llvm/Analysis/TargetTransformInfo.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Metadata.h>
 #include <llvm/Support/ModRef.h>
+#include <llvm/Transforms/Utils/LowerMemIntrinsics.h>
+
+#include "codegen/module_context.h"
 
 #include <vector>
 
@@ -116,14 +120,48 @@ llvm::Function* declareKeep(llvm::Module& module) {
   return keep;
 }
 
-llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::FunctionAnalysisManager&) {
+// A memset, memcpy or memmove that LLVM formed from wasm stores and loads
+// (MemCpyOpt merges a run of stores into a memset) would run in libc when
+// large or of unknown size, and a fault there is no trap but a crash of the
+// host: it becomes a loop in the function. Small constant sizes are emitted
+// inline anyway. (Loop idiom recognition, which would turn whole loops into
+// such calls, is off: codegen.cpp.)
+bool expandUncheckedMemIntrinsics(llvm::Function& function, llvm::FunctionAnalysisManager& analyses) {
+  std::vector<llvm::MemIntrinsic*> expand;
+  for (llvm::BasicBlock& block : function) {
+    for (llvm::Instruction& inst : block) {
+      auto* mem = llvm::dyn_cast<llvm::MemIntrinsic>(&inst);
+      if (!mem || mem->getMetadata(kCheckedMemMetadata)) continue;
+      auto* length = llvm::dyn_cast<llvm::ConstantInt>(mem->getLength());
+      if (!length || length->getZExtValue() > 64) expand.push_back(mem);
+    }
+  }
+  if (expand.empty()) return false;
+  const llvm::TargetTransformInfo& tti = analyses.getResult<llvm::TargetIRAnalysis>(function);
+  for (llvm::MemIntrinsic* mem : expand) {
+    if (auto* set = llvm::dyn_cast<llvm::MemSetInst>(mem)) {
+      llvm::expandMemSetAsLoop(set);
+    } else if (auto* copy = llvm::dyn_cast<llvm::MemCpyInst>(mem)) {
+      llvm::expandMemCpyAsLoop(copy, tti);
+    } else if (auto* move = llvm::dyn_cast<llvm::MemMoveInst>(mem)) {
+      if (!llvm::expandMemMoveAsLoop(move, tti)) continue;
+    } else {
+      continue;
+    }
+    mem->eraseFromParent();
+  }
+  return true;
+}
+
+llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses) {
+  bool expanded = expandUncheckedMemIntrinsics(function, analyses);
   std::vector<llvm::Instruction*> keeps;
   for (llvm::BasicBlock& block : function) {
     for (llvm::Instruction& inst : block) {
       if (isKeep(inst)) keeps.push_back(&inst);
     }
   }
-  if (keeps.empty()) return llvm::PreservedAnalyses::all();
+  if (keeps.empty()) return expanded ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
 
   // Loads the program does not need stay, as volatile loads.
   llvm::DenseSet<llvm::Instruction*> live = liveInstructions(function);

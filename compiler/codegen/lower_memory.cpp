@@ -145,6 +145,7 @@ bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
       trapIf(b_.CreateICmpUGT(b_.CreateAdd(dst, len), size), KILN_TRAP_MEMORY_OUT_OF_BOUNDS);
       auto* call = b_.CreateMemSet(b_.CreateInBoundsGEP(i8, memoryBase_, dst), value, len, llvm::MaybeAlign(1));
       call->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
+      call->setMetadata(kCheckedMemMetadata, llvm::MDNode::get(mc_.ctx, {}));
       return true;
     }
     case Opcode::MemoryCopy: {
@@ -157,6 +158,7 @@ bool FunctionTranslator::lowerMemory(const wasm::Instr& instr) {
       auto* call = b_.CreateMemMove(b_.CreateInBoundsGEP(i8, memoryBase_, dst), llvm::MaybeAlign(1),
                                     b_.CreateInBoundsGEP(i8, memoryBase_, src), llvm::MaybeAlign(1), len);
       call->setMetadata(llvm::LLVMContext::MD_tbaa, mc_.tbaaLinearMemory);
+      call->setMetadata(kCheckedMemMetadata, llvm::MDNode::get(mc_.ctx, {}));
       return true;
     }
     case Opcode::MemoryInit: {

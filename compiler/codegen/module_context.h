@@ -50,6 +50,11 @@ inline constexpr const char* kOriginMetadata = "kiln.func";
 // Metadata on the load of a stack check (which doubles as an interruption
 // check): a loop that runs one on every iteration needs no other.
 inline constexpr const char* kStackCheckMetadata = "kiln.stack_check";
+// Metadata on the memset and memmove calls of memory.fill and memory.copy,
+// whose bounds are checked before they run: any other memory intrinsic in
+// the optimised code was made by LLVM from wasm loads and stores, and is
+// expanded into a loop (exact_traps.h).
+inline constexpr const char* kCheckedMemMetadata = "kiln.checked";
 
 // The first global cell follows the header, 16-byte aligned.
 constexpr uint32_t kGlobalsOffset = (KILN_VMCTX_HEADER_SIZE + 15u) & ~15u;

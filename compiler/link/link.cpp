@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "codegen/llvm_options.h"
 #include "kiln_toolchain_files.h"
 #include "lld/Common/Driver.h"
 #include "llvm/ADT/SmallString.h"
@@ -50,7 +51,14 @@ int runLld(const std::vector<std::string>& args, std::string* diagnostics) {
   // installs handlers for crash signals, so it is on only while lld runs
   // (the runtime's own fault handler must not be displaced for longer).
   llvm::CrashRecoveryContext::Enable();
-  lld::Result result = lld::lldMain(argv, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+  lld::Result result{};
+  {
+    // lld resets LLVM's options: no compilation may run meanwhile, and
+    // Kiln's are set again before the next (codegen/llvm_options.h).
+    std::unique_lock options(codegen::llvmOptionsMutex());
+    result = lld::lldMain(argv, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+    codegen::applyLlvmOptions();
+  }
   llvm::CrashRecoveryContext::Disable();
   if (!result.canRunAgain) gLldUnusable = true;
   outStream.flush();

@@ -22,6 +22,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -284,6 +285,13 @@ int main(int argc, char** argv) {
         kiln::driver::compileModule(module, input, options, kiln::driver::OutputKind::Shared, so, false);
         // LLVM's crash handlers must not stand in front of the runtime's.
         llvm::sys::unregisterHandlers();
+        // KILN_FUZZ_KEEP=DIR keeps each compiled module as DIR/NAME.MODE.so.
+        if (const char* keep = std::getenv("KILN_FUZZ_KEEP")) {
+          std::string base = input.substr(input.find_last_of('/') + 1);
+          std::ifstream from(so, std::ios::binary);
+          std::ofstream to(std::string(keep) + "/" + base + "." + mode.name + ".so", std::ios::binary);
+          to << from.rdbuf();
+        }
         std::string sigs;
         writeFile(input + "." + mode.name + ".out", runModule(engine, so, firstMode ? &sigs : nullptr));
         if (firstMode) writeFile(input + ".sigs", sigs);
