@@ -41,8 +41,9 @@ packages=(
   # WebAssembly test inputs: C through clang with wasi-libc, and WAT
   clang-19 libclang-rt-19-dev-wasm32 wasi-libc wabt
   # the differential fuzzer (scripts/fuzz.sh): binaryen's module generator,
-  # V8 as the reference engine
-  binaryen nodejs
+  # V8 as the reference engine; clang's libFuzzer and sanitizer runtimes
+  # (scripts/libfuzz.sh)
+  binaryen nodejs libclang-rt-19-dev
   # the benchmark programs' checksum test (GNU time: peak memory)
   time
 )

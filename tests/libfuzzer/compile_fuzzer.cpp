@@ -4,8 +4,10 @@
 // Invalid inputs are dropped early; the decoder has its own target.
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
 
 #include <cstddef>
 #include <cstdint>

@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "giving up with status 3\n");
     exit(3);
   } else if (!strcmp(path, "/sleep")) {
-    struct timespec t = {1, 0};
+    struct timespec t = {3, 0};
     nanosleep(&t, NULL);
     printf("Content-Type: text/plain\n\nslept\n");
   } else {

@@ -84,7 +84,7 @@ def main():
         check(r.returncode != 0 and len(lines) == 1 and says in lines[0],
               f"kiln {' '.join(bad[1:] if bad[0] == 'serve' else bad)}: one error line naming {says!r} ({r.stderr.strip()!r})")
 
-    server = subprocess.Popen([args.kiln, "serve", so, "--listen", "127.0.0.1:0", "--timeout", "2s",
+    server = subprocess.Popen([args.kiln, "serve", so, "--listen", "127.0.0.1:0", "--timeout", "5s",
                                "--max-memory", "16MiB", "--max-response", "1MiB", "--max-request", "64KiB",
                                "--instances", "64", "--env", "GREETING=hi"],
                               stderr=subprocess.PIPE, text=True)
@@ -155,7 +155,10 @@ def main():
     # SIGTERM with a request in flight: it finishes, then the server exits.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         sleeper = pool.submit(curl, base + "/sleep")
-        time.sleep(0.4)
+        # The handler sleeps 3 s: 1.5 s is time enough for the request to
+        # be accepted and running on a loaded machine (one still in the
+        # listen backlog when the server stops is refused, not in flight).
+        time.sleep(1.5)
         server.send_signal(signal.SIGTERM)
         status, _, body = sleeper.result()
     requests += 1

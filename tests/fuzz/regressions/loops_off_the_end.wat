@@ -24,13 +24,6 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (i32.const 100))))
     (i32.load (i32.const 100)))
-  ;; a fill loop that runs off the end: memset idiom
-  (func (export "fill") (result i32) (local $i i32)
-    (loop $l
-      (i32.store8 (i32.add (i32.const 65000) (local.get $i)) (i32.const 7))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))
-    (i32.const 0))
   ;; a store then a faulting load, straight line
   (func (export "store_then_load") (param $p i32) (result i32)
     (i32.store (i32.const 300) (i32.const 5))
