@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kKeepName = "kiln.keep";
 
 // Whether a load reads linear memory: its TBAA type is the translator's
-// "wasm linear memory" (module_context.cpp). A load whose TBAA tag was lost
+// (kLinearMemoryTbaaName). A load whose TBAA tag was lost
 // counts as one.
 bool readsLinearMemory(const llvm::LoadInst& load) {
   const llvm::MDNode* tag = load.getMetadata(llvm::LLVMContext::MD_tbaa);
@@ -29,7 +29,7 @@ bool readsLinearMemory(const llvm::LoadInst& load) {
   const auto* type = llvm::dyn_cast<llvm::MDNode>(tag->getOperand(0));
   if (!type || type->getNumOperands() < 1) return true;
   const auto* name = llvm::dyn_cast<llvm::MDString>(type->getOperand(0));
-  return !name || name->getString() == "wasm linear memory";
+  return !name || name->getString() == kLinearMemoryTbaaName;
 }
 
 // The instructions whose values the program needs, not counting kiln.keep:

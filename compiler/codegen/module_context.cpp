@@ -23,7 +23,7 @@ ModuleContext::ModuleContext(const wasm::Module& wasmModule, llvm::Module& modul
     llvm::MDNode* type = md.createTBAAScalarTypeNode(name, root);
     return md.createTBAAStructTagNode(type, type, 0);
   };
-  tbaaLinearMemory = scalarTag("wasm linear memory");
+  tbaaLinearMemory = scalarTag(kLinearMemoryTbaaName);
   tbaaVmctx = scalarTag("kiln vmctx");
   tbaaGlobal = scalarTag("wasm global");
   tbaaTable = scalarTag("wasm table");

@@ -50,6 +50,9 @@ inline constexpr const char* kOriginMetadata = "kiln.func";
 // Metadata on the load of a stack check (which doubles as an interruption
 // check): a loop that runs one on every iteration needs no other.
 inline constexpr const char* kStackCheckMetadata = "kiln.stack_check";
+// The name of linear memory's TBAA type (ExactTrapsPass recognises its
+// loads by it).
+inline constexpr const char* kLinearMemoryTbaaName = "wasm linear memory";
 // Metadata on the memset and memmove calls of memory.fill and memory.copy,
 // whose bounds are checked before they run: any other memory intrinsic in
 // the optimised code was made by LLVM from wasm loads and stores, and is
