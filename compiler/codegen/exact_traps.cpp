@@ -59,9 +59,10 @@ llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
 }
 
 // The code generator's MachineSink moves an instruction whose uses all lie
-// in one successor of its block into that successor: a load used only after
-// a trap check, or only in one arm of an `if`, would then run after the
-// check, or not at all on the other arm. An empty inline asm that takes the
+// in one successor of its block (or on one outgoing edge, for a phi) into
+// that successor: a load used only after a trap check, or only in one arm
+// of an `if`, would then run after the check, or not at all on the other
+// arm. An empty inline asm that takes the
 // value at the end of the load's block (no instruction, and the value is
 // live there anyway) keeps such a load where it is.
 void pinLoads(llvm::Function& function) {
@@ -71,12 +72,13 @@ void pinLoads(llvm::Function& function) {
     for (llvm::Instruction& inst : block) {
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
       if (!load || !load->isSimple() || load->use_empty() || !readsLinearMemory(*load)) continue;
+      // A phi's use lies on an edge: the code generator may sink the load
+      // onto a split edge, off the block's other paths (found by the
+      // fuzzer: seed 106369).
       bool usedHere = false;
       for (const llvm::Use& use : load->uses()) {
         auto* user = llvm::cast<llvm::Instruction>(use.getUser());
-        const llvm::BasicBlock* where = user->getParent();
-        if (auto* phi = llvm::dyn_cast<llvm::PHINode>(user)) where = phi->getIncomingBlock(use);
-        if (where == &block) {
+        if (!llvm::isa<llvm::PHINode>(user) && user->getParent() == &block) {
           usedHere = true;
           break;
         }

@@ -125,7 +125,8 @@ struct Owned {
   ~Owned() { del(&vec); }
 };
 
-std::string runModule(wasm_engine_t* engine, const std::string& soPath, std::string* sigs) {
+std::string runModule(wasm_engine_t* engine, const std::string& soPath, const std::string& modeName,
+                      std::string* sigs) {
   std::string out;
   wasm_store_t* store = wasm_store_new(engine);
   wasm_module_t* module = nullptr;
@@ -216,6 +217,14 @@ std::string runModule(wasm_engine_t* engine, const std::string& soPath, std::str
           }
           out += "\n";
         }
+        // KILN_FUZZ_DUMP=FILE writes the memory after the call named by
+        // KILN_FUZZ_DUMP_CALL to FILE.MODE (to find the bytes that differ).
+        const char* dump = std::getenv("KILN_FUZZ_DUMP");
+        const char* dumpCall = std::getenv("KILN_FUZZ_DUMP_CALL");
+        if (memory && dump && dumpCall && exportName == dumpCall) {
+          std::ofstream file(std::string(dump) + "." + modeName, std::ios::binary);
+          file.write(wasm_memory_data(memory), static_cast<std::streamsize>(wasm_memory_data_size(memory)));
+        }
         if (memory) {
           out += "memory " + std::to_string(wasm_memory_data_size(memory)) + " " +
                  hex(fnv1a(reinterpret_cast<const uint8_t*>(wasm_memory_data(memory)), wasm_memory_data_size(memory)), 8) +
@@ -293,7 +302,7 @@ int main(int argc, char** argv) {
           to << from.rdbuf();
         }
         std::string sigs;
-        writeFile(input + "." + mode.name + ".out", runModule(engine, so, firstMode ? &sigs : nullptr));
+        writeFile(input + "." + mode.name + ".out", runModule(engine, so, mode.name, firstMode ? &sigs : nullptr));
         if (firstMode) writeFile(input + ".sigs", sigs);
         firstMode = false;
       }
