@@ -29,6 +29,7 @@ struct Request {
   std::string body;
   bool tooLarge = false;
   bool headersRead = false;  // the first call (headers only) has been seen
+  bool inFlight = false;     // counted in Impl::inFlight until MHD completes it
 };
 
 std::string_view trim(std::string_view text) {
@@ -169,7 +170,7 @@ struct Server::Impl {
   uint16_t port = 0;
   std::atomic<uint64_t> answered{0};
   std::mutex logLock;
-  // Requests running a guest now (stop waits for them).
+  // Requests running a guest or sending its answer (stop waits for them).
   std::mutex flightLock;
   std::condition_variable flightDone;
   unsigned inFlight = 0;
@@ -188,8 +189,17 @@ struct Server::Impl {
     return request;
   }
 
-  static void onCompleted(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
-    delete static_cast<Request*>(*state);
+  // MHD has sent the response (or given up on the connection): only now may
+  // stop() close the connections, or the answer of a request in flight is
+  // lost (curl saw an empty reply when this happened as answer() returned).
+  static void onCompleted(void* self, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+    auto* request = static_cast<Request*>(*state);
+    if (request && request->inFlight) {
+      auto* impl = static_cast<Impl*>(self);
+      std::lock_guard<std::mutex> hold(impl->flightLock);
+      if (--impl->inFlight == 0) impl->flightDone.notify_all();
+    }
+    delete request;
     *state = nullptr;
   }
 
@@ -250,14 +260,8 @@ struct Server::Impl {
         return send(connection, 503, "shutting down\n", textPlain);
       }
       ++inFlight;
+      request.inFlight = true;  // onCompleted counts it out
     }
-    struct Leave {
-      Impl* impl;
-      ~Leave() {
-        std::lock_guard<std::mutex> hold(impl->flightLock);
-        if (--impl->inFlight == 0) impl->flightDone.notify_all();
-      }
-    } leave{this};
 
     // The CGI environment (RFC 3875) with WAGI's additions.
     std::string path = url ? url : "/";
