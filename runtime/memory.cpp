@@ -67,6 +67,7 @@ class SlotPool {
     free_.push_back(slot);
     return true;
   }
+  static bool enabled() { return capacity() > 0; }
 
  private:
   // KILN_MEMORY_POOL: the number of free slots kept in the shared pool
@@ -83,8 +84,6 @@ class SlotPool {
   std::mutex mutex_;
   std::vector<Slot> free_;
 
- public:
-  static bool enabled() { return capacity() > 0; }
 };
 
 // KILN_MEMORY_KEEP_RESIDENT: memories up to this many bytes (and without
@@ -125,34 +124,32 @@ struct ThreadSlots {
 thread_local ThreadSlots tSlots;
 
 // The pool: this thread's slots, then the shared ones.
-struct Pool {
-  bool take(uint64_t imageId, uint64_t bytes, Slot* out) {
-    ThreadSlots& mine = tSlots;
-    for (size_t i = mine.count; i-- > 0;) {
-      if (mine.slots[i].imageId == imageId && mine.slots[i].accessible == bytes) return takeLocal(i, out);
-    }
-    if (sharedPool().take(imageId, bytes, out)) return true;
-    return mine.count ? takeLocal(mine.count - 1, out) : false;
-  }
-  bool give(const Slot& slot) {
-    ThreadSlots& mine = tSlots;
-    if (mine.count < kThreadSlots && SlotPool::enabled()) {
-      mine.slots[mine.count++] = slot;
+Slot takeThreadSlot(size_t i) {
+  Slot slot = tSlots.slots[i];
+  tSlots.slots[i] = tSlots.slots[--tSlots.count];
+  return slot;
+}
+
+bool takeSlot(uint64_t imageId, uint64_t bytes, Slot* out) {
+  for (size_t i = tSlots.count; i-- > 0;) {
+    if (tSlots.slots[i].imageId == imageId && tSlots.slots[i].accessible == bytes) {
+      *out = takeThreadSlot(i);
       return true;
     }
-    return sharedPool().give(slot);
   }
+  if (sharedPool().take(imageId, bytes, out)) return true;
+  if (tSlots.count == 0) return false;
+  *out = takeThreadSlot(tSlots.count - 1);
+  return true;
+}
 
- private:
-  static bool takeLocal(size_t i, Slot* out) {
-    ThreadSlots& mine = tSlots;
-    *out = mine.slots[i];
-    mine.slots[i] = mine.slots[--mine.count];
+bool giveSlot(const Slot& slot) {
+  if (tSlots.count < kThreadSlots && SlotPool::enabled()) {
+    tSlots.slots[tSlots.count++] = slot;
     return true;
   }
-};
-
-Pool pool() { return Pool{}; }
+  return sharedPool().give(slot);
+}
 
 // Makes a slot hold `bytes` accessible bytes starting with `image` (or
 // none): remaps it when it holds something else.
@@ -241,7 +238,7 @@ std::unique_ptr<Memory> Memory::create(uint64_t minPages, uint64_t maxPages, boo
 
   if (guardPages) {
     Slot slot;
-    if (!pool().take(image ? image->id : 0, bytes, &slot)) {
+    if (!takeSlot(image ? image->id : 0, bytes, &slot)) {
       void* base = mmap(nullptr, kGuardReservation, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (base == MAP_FAILED) {
         *error = std::string("out of memory: cannot reserve address space for a linear memory: ") + strerror(errno);
@@ -302,7 +299,7 @@ Memory::~Memory() {
     if (reset && memory.size > initialBytes)
       reset = mprotect(memory.base + initialBytes, memory.size - initialBytes, PROT_NONE) == 0;
     slot.accessible = initialBytes;
-    if (reset && pool().give(slot)) return;
+    if (reset && giveSlot(slot)) return;
   }
   if (registryHandle != SIZE_MAX) reservations().remove(registryHandle);
   munmap(memory.base, memory.reserved_bytes);

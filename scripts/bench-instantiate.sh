@@ -24,11 +24,7 @@ bench="$repo/build/bench/instantiate/kiln-bench-instantiate"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# clang with a PATH holding only its linker, so that a wasm-opt on the PATH
-# cannot change the input.
-mkdir -p "$work/bin"
-ln -s "$(command -v wasm-ld-19)" "$work/bin/wasm-ld-19"
-PATH="$work/bin" "$(command -v clang-19)" --target=wasm32-wasi -O2 "$repo/bench/hello.c" -o "$work/hello.wasm"
+bash "$repo/scripts/wasm-cc" -O2 "$repo/bench/hello.c" -o "$work/hello.wasm"
 cat >"$work/empty.wat" <<'WAT'
 (module (memory 1) (func (export "run")))
 WAT

@@ -38,11 +38,8 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 8192 2>/dev/null || true
 
-# The wasm: clang with a PATH holding only its linker, so that a wasm-opt on
-# the PATH cannot change the input.
-mkdir -p "$work/bin" "$work/www"
-ln -s "$(command -v wasm-ld-19)" "$work/bin/wasm-ld-19"
-PATH="$work/bin" "$(command -v clang-19)" --target=wasm32-wasi -O2 "$repo/bench/serve/hello.c" -o "$work/hello.wasm"
+mkdir -p "$work/www"
+bash "$repo/scripts/wasm-cc" -O2 "$repo/bench/serve/hello.c" -o "$work/hello.wasm"
 "$kiln" compile --emit=shared "$work/hello.wasm" -o "$work/hello.so"
 clang-19 -O2 "$repo/bench/serve/hello.c" -o "$work/www/hello.cgi"
 

@@ -99,11 +99,7 @@ bash "$repo/scripts/setup-bench.sh"
 
 # --- tools -------------------------------------------------------------------
 cc=clang-19
-# wasm32-wasi builds: clang with a PATH holding only its linker, since it
-# runs binaryen's wasm-opt over its output whenever one is on the PATH
-# (clang 19's --no-wasm-opt skips linking as well).
-# (The directory is made with the build tree, below.)
-wasm_cc=(env PATH="$build/wasm-ld-only" "$(command -v "$cc")")
+wasm_cc=(env WASM_CC_CLANG="$cc" bash "$repo/scripts/wasm-cc")   # wasm32-wasi, pinned
 wasm2c_rt=/usr/share/wabt/wasm2c   # wasm-rt-impl.c (wasm-rt.h is in /usr/include)
 if [ -n "${KILN:-}" ]; then
   kiln="$KILN"
@@ -127,8 +123,6 @@ fi
 #   bench <TAB> engine <TAB> ok|fail|crash|skip <TAB> seconds <TAB> bytes <TAB> message
 rm -rf "$build"
 mkdir -p "$build"/{status,logs,wasm,native,kiln,kiln-explicit,kiln-cpu-native,kiln-no-epoch,kiln-fuel,kiln-base,wasm2c,wasm2c-explicit,wasm2c-rt}
-mkdir -p "$build/wasm-ld-only"
-ln -sf "$(command -v wasm-ld-19)" "$build/wasm-ld-only/wasm-ld-19"
 rm -f "$results"/{latest.md,latest.json,ratios.tsv,ratios.png}   # never report a previous run's
 
 now() { echo "$EPOCHREALTIME"; }
@@ -188,7 +182,7 @@ build_one() { # BENCH SOURCE
   step "$b" native "$build/native/$b" -- \
     "$cc" -O2 -I"$programs" "$src" -lm -o "$build/native/$b" || true
   if ! step "$b" wasm "$wasm" -- \
-    "${wasm_cc[@]}" --target=wasm32-wasi -O2 -mbulk-memory "${simd[@]}" -I"$programs" "$src" -o "$wasm"; then
+    "${wasm_cc[@]}" -O2 -mbulk-memory "${simd[@]}" -I"$programs" "$src" -o "$wasm"; then
     for e in kiln kiln-explicit kiln-cpu-native kiln-no-epoch kiln-fuel kiln-base wasm2c wasm2c-explicit; do skip "$b" "$e"; done
     return 0
   fi

@@ -104,11 +104,7 @@ fi
 step "Compiling examples/hello.c to WebAssembly (clang-19, wasm32-wasi)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kiln-setup-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-# A PATH holding only the linker: clang would run a wasm-opt found on the
-# PATH over its output.
-mkdir -p "$work/bin"
-ln -sf "$(command -v wasm-ld-19)" "$work/bin/wasm-ld-19"
-PATH="$work/bin" "$(command -v clang-19)" --target=wasm32-wasi -O2 "$repo/examples/hello.c" -o "$work/hello.wasm"
+bash "$repo/scripts/wasm-cc" -O2 "$repo/examples/hello.c" -o "$work/hello.wasm"
 echo "$work/hello.wasm: $(stat -c %s "$work/hello.wasm") bytes"
 
 # hello exits with the number of arguments it was given.

@@ -8,6 +8,7 @@
 #include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Metadata.h>
 #include <llvm/Support/ModRef.h>
+#include <llvm/Transforms/Scalar/ADCE.h>
 #include <llvm/Transforms/Utils/LowerMemIntrinsics.h>
 
 #include "codegen/module_context.h"
@@ -21,8 +22,7 @@ namespace {
 constexpr const char* kKeepName = "kiln.keep";
 
 // Whether a load reads linear memory: its TBAA type is the translator's
-// (kLinearMemoryTbaaName). A load whose TBAA tag was lost
-// counts as one.
+// (kLinearMemoryTbaaName). A load whose TBAA tag was lost counts as one.
 bool readsLinearMemory(const llvm::LoadInst& load) {
   const llvm::MDNode* tag = load.getMetadata(llvm::LLVMContext::MD_tbaa);
   if (!tag || tag->getNumOperands() < 1) return true;
@@ -32,7 +32,8 @@ bool readsLinearMemory(const llvm::LoadInst& load) {
   return !name || name->getString() == kLinearMemoryTbaaName;
 }
 
-// The instructions whose values the program needs, not counting kiln.keep:
+// The instructions whose values the program needs, not counting kiln.keep
+// (which ADCE cannot be told to ignore):
 // everything with an effect (stores, calls, volatile loads), every
 // terminator, and what they use, transitively.
 llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
@@ -62,9 +63,9 @@ llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
 // in one successor of its block (or on one outgoing edge, for a phi) into
 // that successor: a load used only after a trap check, or only in one arm
 // of an `if`, would then run after the check, or not at all on the other
-// arm. An empty inline asm that takes the
-// value at the end of the load's block (no instruction, and the value is
-// live there anyway) keeps such a load where it is.
+// arm. An empty inline asm that takes the value at the end of the load's
+// block (no instruction, and the value is live there anyway) keeps such a
+// load where it is.
 void pinLoads(llvm::Function& function) {
   llvm::LLVMContext& ctx = function.getContext();
   for (llvm::BasicBlock& block : function) {
@@ -166,34 +167,20 @@ llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::Func
   if (keeps.empty()) return expanded ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
 
   // Loads the program does not need stay, as volatile loads.
-  llvm::DenseSet<llvm::Instruction*> live = liveInstructions(function);
-  bool madeVolatile = false;
+  const llvm::DenseSet<llvm::Instruction*> live = liveInstructions(function);
   for (llvm::BasicBlock& block : function) {
     for (llvm::Instruction& inst : block) {
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
-      if (load && !live.contains(load) && load->isSimple() && readsLinearMemory(*load)) {
-        load->setVolatile(true);
-        madeVolatile = true;
-      }
+      if (load && !live.contains(load) && load->isSimple() && readsLinearMemory(*load)) load->setVolatile(true);
     }
   }
   for (llvm::Instruction* keep : keeps) keep->eraseFromParent();
-  // Delete what fed only the tokens (loops included: the token phis feed
-  // each other), after one more liveness pass that sees the new volatile
-  // loads as the effects they now are.
-  if (madeVolatile) live = liveInstructions(function);
-  std::vector<llvm::Instruction*> dead;
-  for (llvm::BasicBlock& block : function) {
-    for (llvm::Instruction& inst : block) {
-      if (!live.contains(&inst) && !isKeep(inst)) dead.push_back(&inst);
-    }
-  }
-  for (llvm::Instruction* inst : dead) inst->dropAllReferences();
-  for (llvm::Instruction* inst : dead) {
-    // Debug records that named a deleted value.
-    inst->replaceAllUsesWith(llvm::PoisonValue::get(inst->getType()));
-    inst->eraseFromParent();
-  }
+  // What fed only the tokens goes (their phis in loops feed each other,
+  // which LLVM's aggressive dead code elimination sees through). The
+  // analyses it asks for are computed afresh: the expansion above may have
+  // changed the control flow.
+  analyses.invalidate(function, llvm::PreservedAnalyses::none());
+  llvm::ADCEPass().run(function, analyses);
   pinLoads(function);
   return llvm::PreservedAnalyses::none();
 }

@@ -12,11 +12,12 @@
 // The translator makes the fault visible as data flow instead. Every
 // linear-memory load's value is added to a *token* (one per width: 32, 64
 // and 128 bits, narrow loads as the i32 wasm makes of them; kept in allocas
-// that SROA turns into SSA values), and the tokens are consumed by `kiln.keep(tokens...)`, a call
-// with an effect on memory nothing else can touch, placed before every
-// return and in every trap block. A load is therefore always used, so
-// never deleted; and its token is needed on the path to a later trap and on
-// the path around it, so it cannot sink past the branch. LLVM still
+// that SROA turns into SSA values), and the tokens are consumed by
+// `kiln.keep(tokens...)`, a call with an effect on memory nothing else can
+// touch, placed before every return and in every trap block. A load is
+// therefore always used, so never deleted; and its token is needed on the
+// path to a later trap and on the path around it, so it cannot sink past
+// the branch. LLVM still
 // optimises everything else: redundant loads are merged (the surviving one
 // accesses the same address first), loop-invariant loads are hoisted when
 // they provably execute, and a loop whose loads feed a token is vectorized
@@ -25,8 +26,9 @@
 // This pass runs after the optimisation pipeline and removes the scaffolding:
 // a load that is used only by tokens (one the program really does not need)
 // becomes volatile, so that it stays where it is and the code generator
-// keeps it; then the `kiln.keep` calls and every computation that fed only
-// them are deleted. The emitted code carries no trace of the tokens.
+// keeps it; then the `kiln.keep` calls go, and LLVM's ADCE deletes every
+// computation that fed only them. The emitted code carries no trace of the
+// tokens.
 //
 // At -O0 nothing optimises loads away before the code generator, which
 // deletes unused ones: there every linear-memory load is volatile instead.

@@ -30,6 +30,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# clang for wasm32-wasi, pinned against a wasm-opt on the PATH.
+WASM_CC = str(Path(__file__).resolve().parents[2] / "scripts" / "wasm-cc")
+
 # ---------------------------------------------------------------------------
 # Case files
 # ---------------------------------------------------------------------------
@@ -273,24 +276,6 @@ def require_tool(path: str, what: str) -> str:
     return resolved
 
 
-def linker_only_path(work: Path) -> Path:
-    """A directory holding only a link to wasm-ld-19 (see build_wasm), beside
-    the cases' own work directories."""
-    directory = work / "wasm-ld-only"
-    linker = directory / "wasm-ld-19"
-    if not linker.exists():
-        found = shutil.which("wasm-ld-19") or shutil.which("wasm-ld")
-        if not found:
-            raise Failure("required tool wasm-ld-19 not found. The setup script installs it; "
-                          "this is a failure, not a skip.")
-        directory.mkdir(parents=True, exist_ok=True)
-        try:
-            linker.symlink_to(found)
-        except FileExistsError:
-            pass
-    return directory
-
-
 def build_wasm(tools, case_dir: Path, source: str, out: Path, clang_flags, wat2wasm_flags, timeout) -> Path:
     src = case_dir / source
     if not src.is_file():
@@ -298,11 +283,10 @@ def build_wasm(tools, case_dir: Path, source: str, out: Path, clang_flags, wat2w
     if src.suffix == ".c":
         clang = require_tool(tools.clang, "clang-19 (with wasi-libc)")
         flags = clang_flags if clang_flags is not None else ["-O2"]
-        # A PATH holding only the wasm linker: clang runs binaryen's
-        # wasm-opt on its output whenever one is on the PATH, which would
-        # change the input (clang 19's --no-wasm-opt skips linking too).
-        r = run([clang, "--target=wasm32-wasi", *flags, "-o", out, src], timeout=timeout,
-                env=dict(os.environ, PATH=str(linker_only_path(out.parent.parent))))
+        # scripts/wasm-cc: clang for wasm32-wasi, pinned against a wasm-opt
+        # on the PATH.
+        r = run(["bash", WASM_CC, *flags, "-o", out, src], timeout=timeout,
+                env=dict(os.environ, WASM_CC_CLANG=clang))
     elif src.suffix == ".wat":
         w2w = require_tool(tools.wat2wasm, "wat2wasm (wabt)")
         flags = wat2wasm_flags if wat2wasm_flags is not None else []

@@ -3,8 +3,9 @@
 //   kiln-fuzz-runner [--modes O0g,O2g,...] A.wasm [B.wasm ...]
 //
 // For every module and every mode (optimisation level 0-3, `g` guard pages
-// or `e` explicit bounds checks) it compiles the module in-process, loads
-// it through the C API into a fresh store, and runs the protocol that
+// or `e` explicit bounds checks) it compiles the module in-process (the C
+// API's compiler, with the mode's options), loads it through the C API into
+// a fresh store, and runs the protocol that
 // node_runner.js runs in V8:
 //
 //   for each exported function, in export order:
@@ -25,17 +26,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
-#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "driver/error.h"
+#include "capi/compile.h"
 #include "driver/files.h"
-#include "driver/pipeline.h"
 #include "kiln/kiln.h"
-#include "llvm/Support/Signals.h"
 
 namespace {
 
@@ -125,12 +122,12 @@ struct Owned {
   ~Owned() { del(&vec); }
 };
 
-std::string runModule(wasm_engine_t* engine, const std::string& soPath, const std::string& modeName,
-                      std::string* sigs) {
+std::string runModule(wasm_engine_t* engine, const std::string& so, const std::string& modeName, std::string* sigs) {
   std::string out;
   wasm_store_t* store = wasm_store_new(engine);
   wasm_module_t* module = nullptr;
-  if (kiln_error_t* error = kiln_module_load(store, soPath.c_str(), &module)) {
+  wasm_byte_vec_t bytes = {so.size(), const_cast<char*>(so.data())};
+  if (kiln_error_t* error = kiln_module_load_bytes(store, &bytes, &module)) {
     std::string message = kiln_error_message(error);
     kiln_error_delete(error);
     wasm_store_delete(store);
@@ -282,25 +279,19 @@ int main(int argc, char** argv) {
   try {
     std::vector<Mode> modes = parseModes(modeList);
     wasm_engine_t* engine = wasm_engine_new();
-    kiln::driver::TempDir temp;
     for (const std::string& input : inputs) {
-      kiln::wasm::Module module = kiln::driver::loadModule(input);
+      const std::vector<uint8_t> wasm = kiln::driver::readFile(input);
       bool firstMode = true;
       for (const Mode& mode : modes) {
         kiln::codegen::Options options;
         options.optLevel = mode.optLevel;
         options.explicitBoundsChecks = mode.explicitChecks;
-        std::string so = temp.file(mode.name + ".so");
-        kiln::driver::compileModule(module, input, options, kiln::driver::OutputKind::Shared, so, false);
-        // LLVM's crash handlers must not stand in front of the runtime's.
-        llvm::sys::unregisterHandlers();
+        std::string so, error;
+        if (!kiln::capi::compileToSharedObject(wasm.data(), wasm.size(), options, &so, &error))
+          throw std::runtime_error(input + ": " + error);
         // KILN_FUZZ_KEEP=DIR keeps each compiled module as DIR/NAME.MODE.so.
-        if (const char* keep = std::getenv("KILN_FUZZ_KEEP")) {
-          std::string base = input.substr(input.find_last_of('/') + 1);
-          std::ifstream from(so, std::ios::binary);
-          std::ofstream to(std::string(keep) + "/" + base + "." + mode.name + ".so", std::ios::binary);
-          to << from.rdbuf();
-        }
+        if (const char* keep = std::getenv("KILN_FUZZ_KEEP"))
+          writeFile(std::string(keep) + "/" + input.substr(input.find_last_of('/') + 1) + "." + mode.name + ".so", so);
         std::string sigs;
         writeFile(input + "." + mode.name + ".out", runModule(engine, so, mode.name, firstMode ? &sigs : nullptr));
         if (firstMode) writeFile(input + ".sigs", sigs);

@@ -1,6 +1,6 @@
 // libFuzzer target: instantiation (scripts/libfuzz.sh). A valid module is
-// compiled in-process to a shared object, loaded through the C API into a
-// store with limits (64 MiB of memory, 1 s), given a stub for every import
+// compiled in-process through the C API (kiln_module_compile) into a store
+// with limits (64 MiB of memory, 1 s), given a stub for every import
 // (host functions that return zeros, fresh memories, tables and globals of
 // the declared types) and instantiated, which runs its segments and start
 // function; then every exported function is called once with zero
@@ -13,16 +13,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <span>
 #include <string>
 #include <vector>
 
-#include "driver/error.h"
-#include "driver/files.h"
-#include "driver/pipeline.h"
 #include "kiln/kiln.h"
-#include "llvm/Support/Signals.h"
 
 namespace {
 
@@ -80,21 +74,15 @@ wasm_engine_t* engine() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  kiln::wasm::Module module;
-  try {
-    module = kiln::driver::decodeModule("fuzz", std::span<const uint8_t>(data, size));
-  } catch (const kiln::driver::DriverError&) {
+  wasm_store_t* store = wasm_store_new(engine());
+  wasm_byte_vec_t bytes = {size, reinterpret_cast<char*>(const_cast<uint8_t*>(data))};
+  if (!wasm_module_validate(store, &bytes)) {
+    wasm_store_delete(store);
     return -1;  // invalid: the decoder's target covers it
   }
-  static kiln::driver::TempDir temp;
-  std::string so = temp.file("module.so");
-  kiln::driver::compileModule(module, "fuzz", kiln::codegen::Options{}, kiln::driver::OutputKind::Shared, so, false);
-  llvm::sys::unregisterHandlers();  // the runtime's fault handler must come first
-
-  wasm_store_t* store = wasm_store_new(engine());
   wasm_module_t* compiled = nullptr;
-  if (kiln_error_t* error = kiln_module_load(store, so.c_str(), &compiled)) {
-    std::fprintf(stderr, "kiln-fuzz-instantiate: a valid module did not load: %s\n", kiln_error_message(error));
+  if (kiln_error_t* error = kiln_module_compile(store, &bytes, &compiled)) {
+    std::fprintf(stderr, "kiln-fuzz-instantiate: a valid module did not compile: %s\n", kiln_error_message(error));
     std::abort();
   }
   wasm_importtype_vec_t imports;

@@ -20,11 +20,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+WASM_CC = os.path.join(HERE, "..", "..", "..", "scripts", "wasm-cc")
 failures = []
 
 
@@ -63,15 +63,9 @@ def main():
     os.makedirs(args.work)
     wasm = os.path.join(args.work, "handler.wasm")
     so = os.path.join(args.work, "handler.so")
-    # A PATH with only the wasm linker for clang: it would run binaryen's
-    # wasm-opt on its output if one were on the PATH; the input stays the
-    # same either way.
-    empty = tempfile.mkdtemp(dir=args.work)
-    for linker in ("wasm-ld-19", "wasm-ld"):
-        if shutil.which(linker):
-            os.symlink(shutil.which(linker), os.path.join(empty, linker))
-    subprocess.run([shutil.which(args.clang), "--target=wasm32-wasi", "-O2", os.path.join(HERE, "handler.c"), "-o", wasm],
-                   check=True, env=dict(os.environ, PATH=empty))
+    # scripts/wasm-cc: clang for wasm32-wasi, pinned against a wasm-opt on the PATH.
+    subprocess.run(["bash", WASM_CC, "-O2", os.path.join(HERE, "handler.c"), "-o", wasm],
+                   check=True, env=dict(os.environ, WASM_CC_CLANG=shutil.which(args.clang)))
     subprocess.run([args.kiln, "compile", "--emit=shared", wasm, "-o", so], check=True)
 
     # Bad command lines: one line, non-zero status.
