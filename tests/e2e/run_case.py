@@ -28,6 +28,7 @@ import stat
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 # clang for wasm32-wasi, pinned against a wasm-opt on the PATH.
@@ -638,7 +639,6 @@ class FifoReader:
     """Reads a FIFO on a thread until its writer closes it."""
 
     def __init__(self, path):
-        import threading
         self.data = b""
         self.thread = threading.Thread(target=self._read, args=(path,), daemon=True)
         self.thread.start()
@@ -669,7 +669,7 @@ def mode_cli(ctx: Ctx, ck: Checker) -> None:
         for name, target in step.get("symlinks", {}).items():
             os.symlink(target, out / name)
         readers = {}
-        for name, want in step.get("fifos", {}).items():
+        for name in step.get("fifos", {}):
             os.mkfifo(out / name)
             readers[name] = FifoReader(out / name)
         r = run([ctx.kiln, *argv], env=ctx.env, timeout=ctx.timeout, cwd=out)
@@ -765,7 +765,6 @@ class Services:
 
     def _start_http(self) -> None:
         import http.server
-        import threading
         services = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
