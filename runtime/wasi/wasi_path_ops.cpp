@@ -31,12 +31,13 @@ enum class Final {
 };
 
 // The directory descriptor `fd` with `rights`, and the guest's path
-// resolved beneath it.
+// resolved beneath it. A descriptor that is open but not a directory is
+// EBADF, as in Wasmtime (path_open alone says ENOTDIR, see pathOpen).
 int32_t resolveAt(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, int32_t pathPtr, int32_t pathLen, Final final,
                   ResolvedPath* out) {
   Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
-  if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
+  if (d->kind != Descriptor::Kind::Directory) return kEbadf;
   if (int32_t e = lookupFd(vmctx, fd, rights, &d)) return e;
   GuestMemory mem(vmctx);
   std::string path;
@@ -53,6 +54,16 @@ int32_t checkDirectoryTarget(const ResolvedPath& p, bool mayBeMissing) {
   if (::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     return (errno == ENOENT && mayBeMissing) ? kSuccess : errnoFromHost(errno);
   return S_ISDIR(st.st_mode) ? kSuccess : kEnotdir;
+}
+
+// For a name to be created (a link, a symlink) that ended in '/', resolved
+// with Final::FollowIfSlash: it must name a directory, which then exists.
+// ENOENT when nothing is there, EEXIST for a directory, ENOTDIR for anything
+// else (Wasmtime's, through cap-std, which opens such a name as a directory).
+int32_t newNameWithSlash(const ResolvedPath& p) {
+  struct stat st;
+  if (::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
+  return S_ISDIR(st.st_mode) ? kEexist : kEnotdir;
 }
 
 // How often an open for writing looks again for a FIFO's reader.
@@ -110,13 +121,18 @@ int32_t pathOpen(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, 
   if (o & kOflagTrunc) needed |= kRightPathFilestatSetSize;
   Descriptor* dir = descriptorOf(vmctx, fd);
   if (!dir) return kEbadf;
+  // A file as the directory: ENOTDIR, as openat(2) and Wasmtime say (the
+  // other path functions say EBADF, see resolveAt). Kiln says ENOTDIR for a
+  // stream (stdio) too, where Wasmtime says EBADF.
   if (dir->kind != Descriptor::Kind::Directory) return kEnotdir;
   if (int32_t e = lookupFd(vmctx, fd, needed, &dir)) return e;
   GuestMemory mem(vmctx);
   if (!mem.valid(u32(openedFdPtr), 4)) return kEfault;
   if (o & ~0xfu) return kEinval;
   if (u32(fdflags) & ~uint32_t{kFdflagsAll}) return kEinval;
-  if ((o & kOflagCreat) && (o & kOflagDirectory)) return kEinval;
+  // O_DIRECTORY opens what exists, as it is: with O_CREAT, O_EXCL or
+  // O_TRUNC it is EINVAL (Wasmtime), whatever the path names.
+  if ((o & kOflagDirectory) && (o & (kOflagCreat | kOflagExcl | kOflagTrunc))) return kEinval;
   // New descriptors get at most what the directory passes on.
   const auto base = static_cast<uint64_t>(rightsBase);
   const auto inheriting = static_cast<uint64_t>(rightsInheriting);
@@ -134,8 +150,14 @@ int32_t pathOpen(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, 
 
   const bool read = base & (kRightFdRead | kRightFdReaddir);
   const bool write = base & (kRightFdWrite | kRightFdAllocate | kRightFdFilestatSetSize);
+  // A directory is never opened for writing: asking for fd_write on one is
+  // EISDIR, with O_DIRECTORY or a trailing '/' too (POSIX open(2), and
+  // Wasmtime). The other write rights only mean something for a file; a
+  // directory opened with them is opened for reading (and they are dropped).
+  const bool writeData = base & kRightFdWrite;
+  const bool wantDirectory = (o & kOflagDirectory) || p.mustBeDirectory;
   int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
-  if ((o & kOflagDirectory) || p.mustBeDirectory)
+  if (wantDirectory)
     flags |= O_RDONLY | O_DIRECTORY;
   else if (read && write)
     flags |= O_RDWR;
@@ -152,6 +174,12 @@ int32_t pathOpen(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, 
 
   int hostFd = openWaiting(vmctx, p, flags);
   if (hostFd == kInterruptedCall) return kInterruptedCall;
+  if (hostFd < 0 && errno == EISDIR && !wantDirectory && !writeData && !(o & (kOflagCreat | kOflagTrunc))) {
+    // A directory, with write rights that are a file's only.
+    flags = (flags & ~O_ACCMODE) | O_RDONLY | O_DIRECTORY;
+    hostFd = openWaiting(vmctx, p, flags);
+    if (hostFd == kInterruptedCall) return kInterruptedCall;
+  }
   if (hostFd < 0 && errno == EACCES && !read && !write && !(o & (kOflagCreat | kOflagTrunc))) {
     // Neither read nor write asked for (stat, timestamps, a directory to
     // resolve beneath): a path descriptor needs no permission to read.
@@ -164,6 +192,10 @@ int32_t pathOpen(kiln_vmctx* vmctx, int32_t fd, int32_t dirflags, int32_t path, 
     int error = errno;
     ::close(hostFd);
     return errnoFromHost(error);
+  }
+  if (S_ISDIR(st.st_mode) && writeData) {
+    ::close(hostFd);
+    return kEisdir;
   }
   Descriptor d;
   d.filetype = filetypeOf(st.st_mode);
@@ -278,15 +310,18 @@ int32_t path_link(kiln_vmctx* vmctx, int32_t oldFd, int32_t oldFlags, int32_t ol
                   int32_t newFd, int32_t newPath, int32_t newPathLen) {
   ResolvedPath from, to;
   if (int32_t e = resolveAt(vmctx, oldFd, kRightPathLinkSource, oldPath, oldPathLen,
-                            (u32(oldFlags) & kLookupSymlinkFollow) ? Final::Follow : Final::Keep, &from))
+                            (u32(oldFlags) & kLookupSymlinkFollow) ? Final::Follow : Final::FollowIfSlash, &from))
     return e;
-  if (int32_t e = resolveAt(vmctx, newFd, kRightPathLinkTarget, newPath, newPathLen, Final::Keep, &to)) return e;
-  if (from.mustBeDirectory || to.mustBeDirectory) {
-    // Directories cannot be hard-linked; a file with a '/' is no file.
+  if (int32_t e = resolveAt(vmctx, newFd, kRightPathLinkTarget, newPath, newPathLen, Final::FollowIfSlash, &to))
+    return e;
+  if (from.mustBeDirectory) {
+    // Directories cannot be hard-linked (EPERM, as linkat says); a file
+    // with a '/' is no file.
     struct stat st;
     if (::fstatat(from.dirFd, from.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errnoFromHost(errno);
     return S_ISDIR(st.st_mode) ? kEperm : kEnotdir;
   }
+  if (to.mustBeDirectory) return newNameWithSlash(to);
   // Flags 0: the kernel links a final symlink itself, never its target.
   if (::linkat(from.dirFd, from.name.c_str(), to.dirFd, to.name.c_str(), 0) != 0) return errnoFromHost(errno);
   return kSuccess;
@@ -297,16 +332,13 @@ int32_t path_symlink(kiln_vmctx* vmctx, int32_t oldPath, int32_t oldPathLen, int
   GuestMemory mem(vmctx);
   std::string contents;
   ResolvedPath p;
-  if (int32_t e = resolveAt(vmctx, fd, kRightPathSymlink, newPath, newPathLen, Final::Keep, &p)) return e;
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathSymlink, newPath, newPathLen, Final::FollowIfSlash, &p)) return e;
   if (int32_t e = guestPath(mem, u32(oldPath), u32(oldPathLen), &contents)) return e;
   if (contents.empty()) return kEnoent;
   // An absolute link would name a host path: the guest has no business
   // making one (and resolution never follows one).
   if (contents.front() == '/') return kEnotcapable;
-  if (p.mustBeDirectory) {
-    struct stat st;
-    return ::fstatat(p.dirFd, p.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? kEexist : kEnoent;
-  }
+  if (p.mustBeDirectory) return newNameWithSlash(p);
   if (::symlinkat(contents.c_str(), p.dirFd, p.name.c_str()) != 0) return errnoFromHost(errno);
   return kSuccess;
 }
@@ -315,8 +347,11 @@ int32_t path_readlink(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t pathL
                       int32_t bufusedPtr) {
   GuestMemory mem(vmctx);
   ResolvedPath p;
-  if (int32_t e = resolveAt(vmctx, fd, kRightPathReadlink, path, pathLen, Final::Keep, &p)) return e;
+  // "link/" names what the link points to (POSIX), which is no link:
+  // EINVAL for a directory, ENOTDIR for anything else.
+  if (int32_t e = resolveAt(vmctx, fd, kRightPathReadlink, path, pathLen, Final::FollowIfSlash, &p)) return e;
   if (!mem.valid(u32(buf), u32(bufLen)) || !mem.valid(u32(bufusedPtr), 4)) return kEfault;
+  if (int32_t e = checkDirectoryTarget(p, false)) return e;
   char target[PATH_MAX];
   ssize_t n = ::readlinkat(p.dirFd, p.name.c_str(), target, sizeof target);
   if (n < 0) return errnoFromHost(errno);
