@@ -174,6 +174,13 @@ TEST_F(Tree, NotADirectoryOnTheWay) {
   EXPECT_EQ(resolve("file.txt/x"), "errno " + std::to_string(kiln::wasi::kEnotdir));
   EXPECT_EQ(resolve("link_in/x"), "errno " + std::to_string(kiln::wasi::kEnotdir));
   EXPECT_EQ(resolve("missing/x"), "errno " + std::to_string(kiln::wasi::kEnoent));
+  // ".." and "." after a file do not cancel it: the file is walked into
+  // first (POSIX, Wasmtime). A purely textual resolver would open file.txt.
+  EXPECT_EQ(resolve("file.txt/../file.txt"), "errno " + std::to_string(kiln::wasi::kEnotdir));
+  EXPECT_EQ(resolve("file.txt/."), "errno " + std::to_string(kiln::wasi::kEnotdir));
+  EXPECT_EQ(resolve("missing/../file.txt"), "errno " + std::to_string(kiln::wasi::kEnoent));
+  EXPECT_EQ(resolve("dangling/x"), "errno " + std::to_string(kiln::wasi::kEnoent));
+  EXPECT_EQ(resolve("self/x"), "errno " + std::to_string(kiln::wasi::kEloop));
 }
 
 TEST_F(Tree, TrailingSlash) {
@@ -187,6 +194,28 @@ TEST_F(Tree, TrailingSlash) {
   ASSERT_EQ(resolvePath(rootFd_, "link_abs/", false, &r), kiln::wasi::kSuccess);
   EXPECT_EQ(r.name, "link_abs");
   EXPECT_EQ(resolvePath(rootFd_, "link_abs/", true, &r), kiln::wasi::kEnotcapable);
+}
+
+// A trailing '/' on a followed link carries over to what the link names, so
+// that the operation checks the target: "link_in/" is a file (ENOTDIR in
+// path_open, path_filestat_get, path_readlink), "link_dir/" a directory,
+// "dangling/" nothing (ENOENT, or EEXIST/ENOENT for a name to create).
+TEST_F(Tree, TrailingSlashOnAFollowedLink) {
+  ResolvedPath r;
+  ASSERT_EQ(resolvePath(rootFd_, "link_dir/", true, &r), kiln::wasi::kSuccess);
+  EXPECT_EQ(r.name, "b");
+  EXPECT_TRUE(r.mustBeDirectory);
+  ASSERT_EQ(resolvePath(rootFd_, "link_in/", true, &r), kiln::wasi::kSuccess);
+  EXPECT_EQ(r.name, "deep.txt");
+  EXPECT_TRUE(r.mustBeDirectory);
+  ASSERT_EQ(resolvePath(rootFd_, "dangling/", true, &r), kiln::wasi::kSuccess);
+  EXPECT_EQ(r.name, "missing.txt");
+  EXPECT_TRUE(r.mustBeDirectory);
+  // Not following: the link itself, still with the '/' noted.
+  ASSERT_EQ(resolvePath(rootFd_, "link_in/", false, &r), kiln::wasi::kSuccess);
+  EXPECT_EQ(r.name, "link_in");
+  EXPECT_TRUE(r.mustBeDirectory);
+  EXPECT_EQ(resolvePath(rootFd_, "self/", true, &r), kiln::wasi::kEloop);
 }
 
 TEST_F(Tree, ParentDescriptorIsTheRealParent) {
@@ -424,6 +453,80 @@ struct BoundGuest {
   kiln_vmctx* vmctx() { return instance->vmctx(); }
   uint8_t* bytes() { return instance->vmctx()->memory_base; }
 };
+
+// path_open's rules on directories and the rights asked for, called
+// directly on a preopen (fd 3). The end-to-end case c_wasi_path_rules has
+// one line per rule through a real program; this checks the descriptor that
+// comes out too.
+TEST(PathOpen, DirectoriesAndRights) {
+  char pattern[] = "/tmp/kiln-wasi-open-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  ASSERT_EQ(::mkdir((dir + "/sub").c_str(), 0755), 0);
+  std::ofstream(dir + "/file") << "x";
+  kiln::WasiOptions options;
+  options.args = {"prog"};
+  options.preopens = {{dir, "/d", false}};
+  BoundGuest g(options);
+  ASSERT_TRUE(g.instance);
+  kiln_vmctx* vm = g.vmctx();
+  using namespace kiln::wasi;
+  auto path = [&](const char* text) {
+    std::memcpy(g.bytes() + 1000, text, std::strlen(text));
+    return static_cast<int32_t>(std::strlen(text));
+  };
+  constexpr int32_t kDirectory = 2, kCreat = 1, kExcl = 4, kTrunc = 8;
+  auto open = [&](const char* p, int32_t oflags, uint64_t base) {
+    int32_t n = path(p);
+    return path_open(vm, 3, 0, 1000, n, oflags, static_cast<int64_t>(base), 0, 0, 2000);
+  };
+  auto openedRights = [&]() {
+    uint32_t fd;
+    std::memcpy(&fd, g.bytes() + 2000, 4);
+    EXPECT_EQ(fd_fdstat_get(vm, static_cast<int32_t>(fd), 2100), kSuccess);
+    uint64_t rights;
+    std::memcpy(&rights, g.bytes() + 2108, 8);
+    EXPECT_EQ(fd_close(vm, static_cast<int32_t>(fd)), kSuccess);
+    return rights;
+  };
+
+  // fd_write on a directory: EISDIR however the directory is named.
+  EXPECT_EQ(open(".", kDirectory, kRightFdRead | kRightFdWrite), kEisdir);
+  EXPECT_EQ(open("sub", kDirectory, kRightFdWrite), kEisdir);
+  EXPECT_EQ(open("sub/", 0, kRightFdWrite), kEisdir);
+  EXPECT_EQ(open("sub", 0, kRightFdWrite), kEisdir);
+  // fd_read alone is fine, and no right at all.
+  ASSERT_EQ(open(".", kDirectory, kRightFdRead), kSuccess);
+  EXPECT_EQ(openedRights() & kRightFdRead, 0u);  // a directory has no fd_read
+  ASSERT_EQ(open(".", kDirectory, 0), kSuccess);
+  EXPECT_EQ(openedRights(), 0u);
+  // A file's write rights other than fd_write open a directory for reading
+  // and are dropped.
+  ASSERT_EQ(open("sub", 0, kRightFdFilestatSetSize | kRightFdAllocate | kRightFdReaddir), kSuccess);
+  EXPECT_EQ(openedRights(), kRightFdReaddir);
+  // O_DIRECTORY with O_CREAT, O_EXCL or O_TRUNC: EINVAL, before the name.
+  EXPECT_EQ(open("sub", kDirectory | kCreat, 0), kEinval);
+  EXPECT_EQ(open("sub", kDirectory | kExcl, 0), kEinval);
+  EXPECT_EQ(open("sub", kDirectory | kTrunc, 0), kEinval);
+  EXPECT_EQ(open("missing", kDirectory | kTrunc, 0), kEinval);
+  // A file: O_DIRECTORY, a trailing slash, a path through it: ENOTDIR.
+  EXPECT_EQ(open("file", kDirectory, kRightFdRead | kRightFdWrite), kEnotdir);
+  EXPECT_EQ(open("file/", 0, 0), kEnotdir);
+  EXPECT_EQ(open("file/x", kCreat, 0), kEnotdir);
+  // The file as the directory descriptor: ENOTDIR for path_open, EBADF for
+  // the other path functions (Wasmtime).
+  ASSERT_EQ(open("file", 0, kRightFdRead), kSuccess);
+  uint32_t fileFd;
+  std::memcpy(&fileFd, g.bytes() + 2000, 4);
+  int32_t n = path("x");
+  EXPECT_EQ(path_open(vm, static_cast<int32_t>(fileFd), 0, 1000, n, 0, 0, 0, 0, 2000), kEnotdir);
+  EXPECT_EQ(path_filestat_get(vm, static_cast<int32_t>(fileFd), 0, 1000, n, 2200), kEbadf);
+  EXPECT_EQ(path_create_directory(vm, static_cast<int32_t>(fileFd), 1000, n), kEbadf);
+  EXPECT_EQ(path_filestat_get(vm, 99, 0, 1000, n, 2200), kEbadf);
+
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
 
 TEST(GuestPointers, OutOfRangeIsEfault) {
   BoundGuest g;
