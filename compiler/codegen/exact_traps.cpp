@@ -1,6 +1,8 @@
 // See exact_traps.h.
 #include "codegen/exact_traps.h"
 
+#include <llvm/ADT/SmallPtrSet.h>
+#include <llvm/ADT/SmallVector.h>
 #include <llvm/Analysis/TargetTransformInfo.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InlineAsm.h>
@@ -59,13 +61,38 @@ llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
   return live;
 }
 
+// Whether the value of `load` is consumed in its own block by something the
+// code generator keeps there: a store, a call, the terminator (a branch on
+// it), following the block's other instructions that compute from it.
+bool consumedInBlock(llvm::LoadInst& load) {
+  llvm::BasicBlock* block = load.getParent();
+  llvm::SmallPtrSet<llvm::Instruction*, 16> seen;
+  llvm::SmallVector<llvm::Instruction*, 16> work{&load};
+  while (!work.empty()) {
+    llvm::Instruction* inst = work.pop_back_val();
+    for (llvm::User* user : inst->users()) {
+      auto* userInst = llvm::cast<llvm::Instruction>(user);
+      // A phi's use lies on an edge: the code generator may sink the load
+      // onto a split edge, off the block's other paths (found by the
+      // fuzzer: seed 106369).
+      if (userInst->getParent() != block || llvm::isa<llvm::PHINode>(userInst)) continue;
+      if (userInst->isTerminator() || userInst->mayHaveSideEffects()) return true;
+      if (seen.insert(userInst).second) work.push_back(userInst);
+    }
+  }
+  return false;
+}
+
 // The code generator's MachineSink moves an instruction whose uses all lie
 // in one successor of its block (or on one outgoing edge, for a phi) into
-// that successor: a load used only after a trap check, or only in one arm
-// of an `if`, would then run after the check, or not at all on the other
-// arm. An empty inline asm that takes the value at the end of the load's
-// block (no instruction, and the value is live there anyway) keeps such a
-// load where it is.
+// that successor, and with it the instructions of the block that only feed
+// it: a load used only after a trap check, or only in one arm of an `if`,
+// or only through a compare and a select whose result is used there (the
+// fuzzer's seed 101245), would then run after the check, or not at all on
+// the other arm. An empty inline asm that takes the value at the end of the
+// load's block (no instruction, and the value is live there anyway) keeps
+// such a load where it is. A load whose value a store, a call or the
+// block's branch consumes stays anyway.
 void pinLoads(llvm::Function& function) {
   llvm::LLVMContext& ctx = function.getContext();
   for (llvm::BasicBlock& block : function) {
@@ -73,18 +100,7 @@ void pinLoads(llvm::Function& function) {
     for (llvm::Instruction& inst : block) {
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
       if (!load || !load->isSimple() || load->use_empty() || !readsLinearMemory(*load)) continue;
-      // A phi's use lies on an edge: the code generator may sink the load
-      // onto a split edge, off the block's other paths (found by the
-      // fuzzer: seed 106369).
-      bool usedHere = false;
-      for (const llvm::Use& use : load->uses()) {
-        auto* user = llvm::cast<llvm::Instruction>(use.getUser());
-        if (!llvm::isa<llvm::PHINode>(user) && user->getParent() == &block) {
-          usedHere = true;
-          break;
-        }
-      }
-      if (!usedHere) pin.push_back(load);
+      if (!consumedInBlock(*load)) pin.push_back(load);
     }
     if (pin.empty()) continue;
     llvm::IRBuilder<> b(block.getTerminator());
