@@ -10,6 +10,7 @@
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Passes/StandardInstrumentations.h>
 #include <llvm/Support/CommandLine.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -97,7 +98,12 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
   llvm::PipelineTuningOptions tuning;
-  llvm::PassBuilder pb(&target, tuning);
+  // LLVM's -print-after=, -print-changed and the like work through
+  // KILN_LLVM_ARGS (llvm_options.h).
+  llvm::PassInstrumentationCallbacks instrumentation;
+  llvm::StandardInstrumentations standard(module.getContext(), /*DebugLogging=*/false);
+  standard.registerCallbacks(instrumentation, &mam);
+  llvm::PassBuilder pb(&target, tuning, std::nullopt, &instrumentation);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
@@ -110,6 +116,13 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
     case 1: level = llvm::OptimizationLevel::O1; break;
     case 3: level = llvm::OptimizationLevel::O3; break;
     default: break;
+  }
+  // Before each round of LICM and GVN (exact_traps.h); explicit bounds
+  // checks are branches, which nothing hoists a load above.
+  if (!options.explicitBoundsChecks) {
+    pb.registerPeepholeEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
+      fpm.addPass(HoistBarrierPass());
+    });
   }
   pb.registerVectorizerStartEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
     fpm.addPass(AccessVersioningPass());

@@ -3,7 +3,9 @@
 
 #include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/TargetTransformInfo.h>
+#include <llvm/IR/CFG.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Instructions.h>
@@ -11,6 +13,7 @@
 #include <llvm/IR/Metadata.h>
 #include <llvm/Support/ModRef.h>
 #include <llvm/Transforms/Scalar/ADCE.h>
+#include <llvm/Transforms/Utils/LoopUtils.h>
 #include <llvm/Transforms/Utils/LowerMemIntrinsics.h>
 
 #include "codegen/module_context.h"
@@ -22,6 +25,54 @@ namespace kiln::codegen {
 namespace {
 
 constexpr const char* kKeepName = "kiln.keep";
+constexpr const char* kStayName = "kiln.stay";
+
+bool isCallOf(const llvm::Instruction& inst, const char* name) {
+  auto* call = llvm::dyn_cast<llvm::CallInst>(&inst);
+  if (!call) return false;
+  const llvm::Function* callee = call->getCalledFunction();
+  return callee && callee->getName() == name;
+}
+
+// Whether `value` is the same in every iteration of `loop`: defined outside
+// it, or computed inside it without memory from values that are.
+bool invariantIn(const llvm::Loop& loop, llvm::Value* value, int depth = 0) {
+  auto* inst = llvm::dyn_cast<llvm::Instruction>(value);
+  if (!inst || !loop.contains(inst)) return true;
+  if (depth > 8 || inst->mayReadOrWriteMemory() || llvm::isa<llvm::PHINode>(inst) || inst->isTerminator()) {
+    return false;
+  }
+  for (llvm::Value* operand : inst->operands()) {
+    if (!invariantIn(loop, operand, depth + 1)) return false;
+  }
+  return true;
+}
+
+// Whether a store of the same iteration may come before `load`: one earlier
+// in its block, or in a block of the loop from which the load's block is
+// reached without passing the loop's header again.
+bool storeMayPrecede(const llvm::Loop& loop, llvm::LoadInst& load) {
+  llvm::BasicBlock* home = load.getParent();
+  for (llvm::Instruction& inst : *home) {
+    if (&inst == &load) break;
+    if (llvm::isa<llvm::StoreInst>(inst) || llvm::isa<llvm::MemIntrinsic>(inst)) return true;
+    if (isCallOf(inst, kStayName)) return false;  // already barred
+  }
+  if (home == loop.getHeader()) return false;
+  llvm::SmallPtrSet<llvm::BasicBlock*, 16> seen{home};
+  llvm::SmallVector<llvm::BasicBlock*, 16> work{home};
+  while (!work.empty()) {
+    llvm::BasicBlock* block = work.pop_back_val();
+    for (llvm::BasicBlock* pred : llvm::predecessors(block)) {
+      if (!loop.contains(pred) || !seen.insert(pred).second) continue;
+      for (llvm::Instruction& inst : *pred) {
+        if (llvm::isa<llvm::StoreInst>(inst) || llvm::isa<llvm::MemIntrinsic>(inst)) return true;
+      }
+      if (pred != loop.getHeader()) work.push_back(pred);
+    }
+  }
+  return false;
+}
 
 // Whether a load reads linear memory: its TBAA type is the translator's
 // (kLinearMemoryTbaaName). A load whose TBAA tag was lost counts as one.
@@ -115,11 +166,58 @@ void pinLoads(llvm::Function& function) {
 
 }  // namespace
 
-bool isKeep(const llvm::Instruction& inst) {
-  auto* call = llvm::dyn_cast<llvm::CallInst>(&inst);
-  if (!call) return false;
-  const llvm::Function* callee = call->getCalledFunction();
-  return callee && callee->getName() == kKeepName;
+bool isKeep(const llvm::Instruction& inst) { return isCallOf(inst, kKeepName); }
+
+llvm::PreservedAnalyses HoistBarrierPass::run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses) {
+  llvm::Module& module = *function.getParent();
+  auto& loops = analyses.getResult<llvm::LoopAnalysis>(function);
+  if (loops.empty()) return llvm::PreservedAnalyses::all();
+  std::vector<llvm::LoadInst*> bar;
+  for (llvm::BasicBlock& block : function) {
+    llvm::Loop* loop = loops.getLoopFor(&block);
+    if (!loop) continue;
+    for (llvm::Instruction& inst : block) {
+      auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
+      if (!load || !load->isSimple() || !readsLinearMemory(*load)) continue;
+      // Invariant in the innermost loop or any loop around it: LICM hoists
+      // out of each.
+      for (llvm::Loop* l = loop; l; l = l->getParentLoop()) {
+        if (invariantIn(*l, load->getPointerOperand()) && storeMayPrecede(*l, *load)) {
+          bar.push_back(load);
+          // SimpleLoopUnswitch's partial unswitching (-O3) copies the loads
+          // of a condition that no store in the loop changes into the
+          // preheader, whatever comes before them.
+          for (llvm::Loop* outer = loop; outer; outer = outer->getParentLoop()) {
+            if (!llvm::findOptionMDForLoop(outer, "llvm.loop.unswitch.partial.disable")) {
+              llvm::addStringMetadataToLoop(outer, "llvm.loop.unswitch.partial.disable", 1);
+            }
+          }
+          break;
+        }
+      }
+    }
+  }
+  if (bar.empty()) return llvm::PreservedAnalyses::all();
+  llvm::Function* stay = module.getFunction(kStayName);
+  if (!stay) {
+    llvm::LLVMContext& ctx = module.getContext();
+    stay = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
+                                  llvm::Function::ExternalLinkage, kStayName, module);
+    // Like kiln.keep, but not `willreturn`: LLVM cannot assume that what
+    // follows it executes whenever what precedes it does.
+    stay->setMemoryEffects(llvm::MemoryEffects::inaccessibleMemOnly());
+    stay->addFnAttr(llvm::Attribute::NoUnwind);
+    stay->addFnAttr(llvm::Attribute::NoSync);
+    stay->addFnAttr(llvm::Attribute::NoFree);
+  }
+  for (llvm::LoadInst* load : bar) {
+    llvm::Instruction* before = load->getPrevNode();
+    if (before && isCallOf(*before, kStayName)) continue;
+    llvm::CallInst::Create(stay, {}, "", load->getIterator());
+  }
+  llvm::PreservedAnalyses preserved;
+  preserved.preserveSet<llvm::CFGAnalyses>();
+  return preserved;
 }
 
 llvm::Function* declareKeep(llvm::Module& module) {
@@ -177,7 +275,7 @@ llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::Func
   std::vector<llvm::Instruction*> keeps;
   for (llvm::BasicBlock& block : function) {
     for (llvm::Instruction& inst : block) {
-      if (isKeep(inst)) keeps.push_back(&inst);
+      if (isKeep(inst) || isCallOf(inst, kStayName)) keeps.push_back(&inst);
     }
   }
   if (keeps.empty()) return expanded ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();

@@ -30,6 +30,17 @@
 // computation that fed only them. The emitted code carries no trace of the
 // tokens.
 //
+// A load that provably executes may still be hoisted (LICM moves a
+// loop-invariant load that every iteration reaches into the preheader): in
+// LLVM's model that is no reordering, since a load has no effect, but a load
+// that faults then traps before the stores that came before it in the
+// first iteration (fuzz seed 106006). HoistBarrierPass, at the peephole
+// points of the pipeline, puts `kiln.stay()` before every loop-invariant
+// linear-memory load that a store of the same iteration may precede: a call
+// that is not known to return, so that LLVM no longer counts on the load
+// executing when the loop is entered (nothing else about it changes: it
+// touches no memory LLVM can see). ExactTrapsPass deletes those calls too.
+//
 // At -O0 nothing optimises loads away before the code generator, which
 // deletes unused ones: there every linear-memory load is volatile instead.
 #pragma once
@@ -43,6 +54,11 @@ namespace kiln::codegen {
 // instruction is a call of it.
 llvm::Function* declareKeep(llvm::Module& module);
 bool isKeep(const llvm::Instruction& inst);
+
+class HoistBarrierPass : public llvm::PassInfoMixin<HoistBarrierPass> {
+ public:
+  llvm::PreservedAnalyses run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses);
+};
 
 class ExactTrapsPass : public llvm::PassInfoMixin<ExactTrapsPass> {
  public:
