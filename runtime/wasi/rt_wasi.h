@@ -243,6 +243,9 @@ struct Descriptor {
   uint64_t rightsLimit = ~uint64_t{0};
   // A preopened directory: the name the guest knows it by.
   std::optional<std::string> preopenName;
+  // Descriptors 0-2 as the run set them up (not opened by path_open):
+  // path_open through one is EBADF, through any other non-directory ENOTDIR.
+  bool stdio = false;
 };
 
 // The guest's descriptor table. Numbers are reused lowest-first, as POSIX
@@ -370,8 +373,12 @@ class GuestMemory {
 
 inline uint32_t u32(int32_t v) { return static_cast<uint32_t>(v); }
 
-// The caller's descriptor `fd` when it is open (else EBADF) and holds every
-// right in `rights` (else ENOTCAPABLE). Returns kSuccess or the errno.
+// The caller's descriptor `fd` when it is open and holds every right in
+// `rights`; else EBADF, for a missing right too: the fd_* functions answer as
+// Wasmtime does (POSIX's EBADF for a read or write the descriptor was not
+// opened for, and EBADF for an operation its kind of descriptor cannot do).
+// The path functions say EPERM for a right their directory lacks (see
+// wasi_path_ops.cpp). Returns kSuccess or the errno.
 int32_t lookupFd(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, Descriptor** out);
 
 // A guest iovec array ({u32 buf, u32 len} each) as host spans, every buffer

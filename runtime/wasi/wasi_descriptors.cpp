@@ -119,6 +119,7 @@ void addStdio(FdTable& table) {
     d.stream = io::fdStream(fd, false);
     d.hostFd = fd;
     d.sharedHostFd = true;
+    d.stdio = true;
     d.rightsBase = rights;
     d.rightsInheriting = 0;  // stdio opens nothing
     table.place(static_cast<uint32_t>(fd), std::move(d));
@@ -131,6 +132,7 @@ void addCallerStdio(FdTable& table, const WasiStdio& stdio) {
   auto place = [&](uint32_t fd, std::unique_ptr<io::Stream> stream, uint64_t rights) {
     Descriptor d;
     d.kind = Descriptor::Kind::Stream;
+    d.stdio = true;
     d.filetype = kFiletypeUnknown;
     d.stream = std::move(stream);
     d.rightsBase = rights | kRightPollFdReadwrite | kRightFdFdstatSetFlags;
@@ -206,7 +208,7 @@ namespace kiln::wasi {
 int32_t lookupFd(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, Descriptor** out) {
   Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
-  if ((d->rightsBase & rights) != rights) return kEnotcapable;
+  if ((d->rightsBase & rights) != rights) return kEbadf;
   *out = d;
   return kSuccess;
 }

@@ -1,8 +1,8 @@
 // WASI: the fd_* functions. Each looks the descriptor up (EBADF), checks its
-// rights (ENOTCAPABLE), checks every guest range (EFAULT), then works on the
-// descriptor's I/O core object: a Stream, an ArrayCursor over a file, or a
-// directory. fd_read and fd_write on a stream wait through a StoreWaiter, so
-// an interrupt or the store's deadline ends them (rt_wasi.h).
+// rights (EBADF too, as in Wasmtime), checks every guest range (EFAULT), then
+// works on the descriptor's I/O core object: a Stream, an ArrayCursor over a
+// file, or a directory. fd_read and fd_write on a stream wait through a
+// StoreWaiter, so an interrupt or the store's deadline ends them (rt_wasi.h).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -258,7 +258,8 @@ int32_t fd_fdstat_set_rights(kiln_vmctx* vmctx, int32_t fd, int64_t base, int64_
   if (int32_t e = lookupFd(vmctx, fd, 0, &d)) return e;
   const auto newBase = static_cast<uint64_t>(base);
   const auto newInheriting = static_cast<uint64_t>(inheriting);
-  // Rights only ever shrink.
+  // Rights only ever shrink: asking for more stays ENOTCAPABLE, the one
+  // value the wasi-testsuite accepts (fd_fdstat_set_rights).
   if ((newBase & ~d->rightsBase) || (newInheriting & ~d->rightsInheriting)) return kEnotcapable;
   d->rightsBase = newBase;
   d->rightsLimit = newBase;
@@ -436,7 +437,8 @@ int32_t fd_prestat_dir_name(kiln_vmctx* vmctx, int32_t fd, int32_t path, int32_t
 int32_t fd_readdir(kiln_vmctx* vmctx, int32_t fd, int32_t buf, int32_t bufLen, int64_t cookie, int32_t bufusedPtr) {
   Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;
-  if (d->kind != Descriptor::Kind::Directory) return kEnotdir;
+  // Not a directory: EBADF, as Wasmtime says (POSIX's getdents says ENOTDIR).
+  if (d->kind != Descriptor::Kind::Directory) return kEbadf;
   if (int32_t e = lookupFd(vmctx, fd, kRightFdReaddir, &d)) return e;
   GuestMemory mem(vmctx);
   if (!mem.valid(u32(buf), u32(bufLen)) || !mem.valid(u32(bufusedPtr), 4)) return kEfault;

@@ -65,7 +65,7 @@ bool readLink(int dirFd, const std::string& name, std::string* target, int32_t* 
 
 int32_t resolvePath(int rootFd, std::string_view path, bool followFinal, ResolvedPath* out) {
   if (path.empty()) return kEnoent;
-  if (path.front() == '/') return kEnotcapable;
+  if (path.front() == '/') return kEperm;
   if (path.find('\0') != std::string_view::npos) return kEinval;
 
   std::deque<std::string> pending;
@@ -80,7 +80,7 @@ int32_t resolvePath(int rootFd, std::string_view path, bool followFinal, Resolve
   auto follow = [&](const std::string& target) -> int32_t {
     if (++symlinks > kMaxSymlinks) return kEloop;
     if (target.empty()) return kEnoent;
-    if (target.front() == '/') return kEnotcapable;
+    if (target.front() == '/') return kEperm;
     if (pending.empty() && target.back() == '/') mustBeDirectory = true;
     splitInto(target, &pending, true);
     return kSuccess;
@@ -93,7 +93,7 @@ int32_t resolvePath(int rootFd, std::string_view path, bool followFinal, Resolve
     const bool last = pending.empty();
     if (component == ".") continue;
     if (component == "..") {
-      if (stack.empty()) return kEnotcapable;
+      if (stack.empty()) return kEperm;
       stack.pop_back();
       continue;
     }

@@ -3,18 +3,19 @@
 // beneath a directory descriptor. Kept free of guest memory and instances so
 // that tests/unit/wasi_test.cpp can drive it directly.
 //
-// The rules:
-// - Absolute paths are refused (ENOTCAPABLE): a guest names files relative
-//   to a descriptor it holds.
+// The rules (a path that would leave the starting directory is EPERM, as in
+// Wasmtime, whose cap-std says EPERM for an escape attempt):
+// - Absolute paths are refused (EPERM): a guest names files relative to a
+//   descriptor it holds.
 // - Each directory component is opened with openat(current, name,
 //   O_PATH | O_DIRECTORY | O_NOFOLLOW): the kernel never follows a symlink
 //   for us, so a link swapped in by a racing host process cannot lead out.
 // - A symlink is followed here: its target (readlinkat) is spliced into the
-//   remaining components. An absolute target is refused (ENOTCAPABLE); more
+//   remaining components. An absolute target is refused (EPERM); more
 //   than kMaxSymlinks links on one path is ELOOP.
 // - ".." pops the stack of directories walked so far and never asks the
 //   kernel, so it can never climb above the starting directory: ".." there
-//   is ENOTCAPABLE. Renaming directories on the host mid-walk changes
+//   is EPERM. Renaming directories on the host mid-walk changes
 //   nothing, since the walk holds descriptors, not names.
 // - The last component is handed back (with its parent's descriptor) for
 //   the operation itself, which uses the *at call with "don't follow"

@@ -114,7 +114,8 @@ int32_t pollOneoff(kiln_vmctx* vmctx, int32_t in, int32_t out, int32_t nsubscrip
       }
       const uint64_t right = tag == kEventFdRead ? kRightFdRead : kRightFdWrite;
       if (!(d->rightsBase & (right | kRightPollFdReadwrite))) {
-        ready.push_back({userdata, static_cast<uint16_t>(kEnotcapable), tag, 0, 0});
+        // A missing right: EBADF, as lookupFd says.
+        ready.push_back({userdata, static_cast<uint16_t>(kEbadf), tag, 0, 0});
         continue;
       }
       if (d->kind == Descriptor::Kind::Directory) {

@@ -21,7 +21,7 @@ namespace kiln::wasi {
 namespace {
 
 // The socket behind `fd`: EBADF when not open, ENOTSOCK when not a socket,
-// then ENOTCAPABLE when a right is missing.
+// then EBADF when a right is missing (lookupFd).
 int32_t lookupSocket(kiln_vmctx* vmctx, int32_t fd, uint64_t rights, Descriptor** out) {
   Descriptor* d = descriptorOf(vmctx, fd);
   if (!d) return kEbadf;

@@ -116,21 +116,22 @@ TEST_F(Tree, PlainPaths) {
   EXPECT_EQ(resolve("missing.txt"), "name missing.txt (No such file or directory)");
 }
 
+// Leaving the directory is EPERM, as in Wasmtime (cap-std's escape error).
 TEST_F(Tree, RefusesToLeave) {
-  const std::string notCapable = "errno " + std::to_string(kiln::wasi::kEnotcapable);
-  EXPECT_EQ(resolve(".."), notCapable);
-  EXPECT_EQ(resolve("../outside.txt"), notCapable);
-  EXPECT_EQ(resolve("a/../../outside.txt"), notCapable);
-  EXPECT_EQ(resolve("a/b/../../../root/file.txt"), notCapable);
-  EXPECT_EQ(resolve("/etc/passwd"), notCapable);
-  EXPECT_EQ(resolve("/"), notCapable);
-  EXPECT_EQ(resolve("link_abs/passwd"), notCapable);
-  EXPECT_EQ(resolve("link_abs"), notCapable);
-  EXPECT_EQ(resolve("link_out"), notCapable);
-  EXPECT_EQ(resolve("a/climb"), notCapable);
-  EXPECT_EQ(resolve("chain1"), notCapable);
-  EXPECT_EQ(resolve("a/up/../outside.txt"), notCapable);  // up -> .. is root; root/.. is out
-  EXPECT_EQ(resolve("a/up/link_out"), notCapable);
+  const std::string notPermitted = "errno " + std::to_string(kiln::wasi::kEperm);
+  EXPECT_EQ(resolve(".."), notPermitted);
+  EXPECT_EQ(resolve("../outside.txt"), notPermitted);
+  EXPECT_EQ(resolve("a/../../outside.txt"), notPermitted);
+  EXPECT_EQ(resolve("a/b/../../../root/file.txt"), notPermitted);
+  EXPECT_EQ(resolve("/etc/passwd"), notPermitted);
+  EXPECT_EQ(resolve("/"), notPermitted);
+  EXPECT_EQ(resolve("link_abs/passwd"), notPermitted);
+  EXPECT_EQ(resolve("link_abs"), notPermitted);
+  EXPECT_EQ(resolve("link_out"), notPermitted);
+  EXPECT_EQ(resolve("a/climb"), notPermitted);
+  EXPECT_EQ(resolve("chain1"), notPermitted);
+  EXPECT_EQ(resolve("a/up/../outside.txt"), notPermitted);  // up -> .. is root; root/.. is out
+  EXPECT_EQ(resolve("a/up/link_out"), notPermitted);
 }
 
 TEST_F(Tree, FollowsSymlinksInside) {
@@ -193,7 +194,7 @@ TEST_F(Tree, TrailingSlash) {
   // The '/' is never handed to the kernel (it would follow a final link).
   ASSERT_EQ(resolvePath(rootFd_, "link_abs/", false, &r), kiln::wasi::kSuccess);
   EXPECT_EQ(r.name, "link_abs");
-  EXPECT_EQ(resolvePath(rootFd_, "link_abs/", true, &r), kiln::wasi::kEnotcapable);
+  EXPECT_EQ(resolvePath(rootFd_, "link_abs/", true, &r), kiln::wasi::kEperm);
 }
 
 // A trailing '/' on a followed link carries over to what the link names, so
@@ -242,9 +243,9 @@ TEST_F(Tree, MovedDirectoriesDoNotOpenAWayOut) {
   ASSERT_GE(sub, 0);
   fs::rename(root_ / "a", base_ / "moved_a");  // now beside outside.txt
   ResolvedPath r;
-  EXPECT_EQ(resolvePath(sub, "../outside.txt", true, &r), kiln::wasi::kEnotcapable);
-  EXPECT_EQ(resolvePath(sub, "b/../../outside.txt", true, &r), kiln::wasi::kEnotcapable);
-  EXPECT_EQ(resolvePath(sub, "climb", true, &r), kiln::wasi::kEnotcapable);
+  EXPECT_EQ(resolvePath(sub, "../outside.txt", true, &r), kiln::wasi::kEperm);
+  EXPECT_EQ(resolvePath(sub, "b/../../outside.txt", true, &r), kiln::wasi::kEperm);
+  EXPECT_EQ(resolvePath(sub, "climb", true, &r), kiln::wasi::kEperm);
   ASSERT_EQ(resolvePath(sub, "b/deep.txt", true, &r), kiln::wasi::kSuccess);
   ::close(sub);
 
@@ -254,7 +255,7 @@ TEST_F(Tree, MovedDirectoriesDoNotOpenAWayOut) {
   ASSERT_EQ(resolvePath(rootFd_, "swap/x", true, &r), kiln::wasi::kSuccess);
   fs::remove(root_ / "swap");
   fs::create_directory_symlink("/etc", root_ / "swap");
-  EXPECT_EQ(resolvePath(rootFd_, "swap/passwd", true, &r), kiln::wasi::kEnotcapable);
+  EXPECT_EQ(resolvePath(rootFd_, "swap/passwd", true, &r), kiln::wasi::kEperm);
 }
 
 // A racing thread keeps flipping a path component between a real
@@ -523,6 +524,61 @@ TEST(PathOpen, DirectoriesAndRights) {
   EXPECT_EQ(path_filestat_get(vm, static_cast<int32_t>(fileFd), 0, 1000, n, 2200), kEbadf);
   EXPECT_EQ(path_create_directory(vm, static_cast<int32_t>(fileFd), 1000, n), kEbadf);
   EXPECT_EQ(path_filestat_get(vm, 99, 0, 1000, n, 2200), kEbadf);
+  // fd_readdir on a file: EBADF (Wasmtime), not ENOTDIR.
+  EXPECT_EQ(fd_readdir(vm, static_cast<int32_t>(fileFd), 3300, 64, 0, 3400), kEbadf);
+  EXPECT_EQ(fd_close(vm, static_cast<int32_t>(fileFd)), kSuccess);
+  // Anything else path_open opened (a FIFO) as the directory: ENOTDIR too.
+  ASSERT_EQ(::mkfifo((dir + "/fifo").c_str(), 0644), 0);
+  ASSERT_EQ(open("fifo", 0, kRightFdRead), kSuccess);
+  uint32_t fifoFd;
+  std::memcpy(&fifoFd, g.bytes() + 2000, 4);
+  n = path("x");
+  EXPECT_EQ(path_open(vm, static_cast<int32_t>(fifoFd), 0, 1000, n, 0, 0, 0, 0, 2000), kEnotdir);
+  EXPECT_EQ(path_filestat_get(vm, static_cast<int32_t>(fifoFd), 0, 1000, n, 2200), kEbadf);
+  EXPECT_EQ(fd_close(vm, static_cast<int32_t>(fifoFd)), kSuccess);
+
+  // Rights. A directory descriptor of its own, which then gives up
+  // path_filestat_set_size, path_create_file, path_create_directory and the
+  // inheriting fd_allocate.
+  n = path(".");
+  ASSERT_EQ(path_open(vm, 3, 0, 1000, n, kDirectory, static_cast<int64_t>(kDirectoryRights),
+                      static_cast<int64_t>(kFileRights), 0, 2000),
+            kSuccess);
+  uint32_t dirFd;
+  std::memcpy(&dirFd, g.bytes() + 2000, 4);
+  const auto d = static_cast<int32_t>(dirFd);
+  const uint64_t dropped = kRightPathFilestatSetSize | kRightPathCreateFile | kRightPathCreateDirectory;
+  ASSERT_EQ(fd_fdstat_set_rights(vm, d, static_cast<int64_t>(kDirectoryRights & ~dropped),
+                                 static_cast<int64_t>(kFileRights & ~kRightFdAllocate)),
+            kSuccess);
+  auto openIn = [&](const char* p, int32_t oflags, uint64_t base) {
+    int32_t len = path(p);
+    return path_open(vm, d, 0, 1000, len, oflags, static_cast<int64_t>(base), 0, 0, 2000);
+  };
+  // A right the directory lacks: EPERM (Wasmtime's value; the older
+  // wasi-testsuite's truncation_rights accepts only EPERM for O_TRUNC).
+  EXPECT_EQ(openIn("file", kTrunc, 0), kEperm);
+  EXPECT_EQ(openIn("new", kCreat, 0), kEperm);
+  EXPECT_EQ(path_create_directory(vm, d, 1000, path("newdir")), kEperm);
+  // A right the directory does not pass on: EPERM too.
+  EXPECT_EQ(openIn("file", 0, kRightFdAllocate), kEperm);
+  EXPECT_FALSE(fs::exists(dir + "/new"));
+  EXPECT_FALSE(fs::exists(dir + "/newdir"));
+  // A descriptor's own missing right: EBADF (path_open_read_without_rights).
+  ASSERT_EQ(openIn("file", 0, kRightFdWrite), kSuccess);
+  uint32_t writeOnly;
+  std::memcpy(&writeOnly, g.bytes() + 2000, 4);
+  const auto w = static_cast<int32_t>(writeOnly);
+  const uint32_t iov[2] = {3100, 4};
+  std::memcpy(g.bytes() + 3000, iov, sizeof iov);
+  EXPECT_EQ(fd_read(vm, w, 3000, 1, 3200), kEbadf);
+  EXPECT_EQ(fd_seek(vm, w, 0, 0, 3500), kEbadf);
+  EXPECT_EQ(fd_filestat_get(vm, w, 2200), kEbadf);
+  // Taking a right back stays ENOTCAPABLE (fd_fdstat_set_rights in the
+  // wasi-testsuite accepts nothing else).
+  EXPECT_EQ(fd_fdstat_set_rights(vm, w, static_cast<int64_t>(kRightFdWrite | kRightFdRead), 0), kEnotcapable);
+  EXPECT_EQ(fd_close(vm, w), kSuccess);
+  EXPECT_EQ(fd_close(vm, d), kSuccess);
 
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -601,10 +657,16 @@ TEST(CallerStdio, ReadsBytesWritesToSinks) {
   EXPECT_EQ(fd_write(vm, 1, 100, 1, 200), kEnospc);
   EXPECT_EQ(out, "hello");
   EXPECT_EQ(err, "hello");
-  // Each descriptor only goes one way, and is not a file.
-  EXPECT_EQ(fd_write(vm, 0, 100, 1, 200), kEnotcapable);
-  EXPECT_EQ(fd_read(vm, 1, 100, 1, 200), kEnotcapable);
-  EXPECT_EQ(fd_filestat_get(vm, 1, 300), kEnotcapable);
+  // Each descriptor only goes one way, and is not a file: a missing right is
+  // EBADF, as in Wasmtime.
+  EXPECT_EQ(fd_write(vm, 0, 100, 1, 200), kEbadf);
+  EXPECT_EQ(fd_read(vm, 1, 100, 1, 200), kEbadf);
+  EXPECT_EQ(fd_filestat_get(vm, 1, 300), kEbadf);
+  // Stdio as path_open's directory: EBADF (Wasmtime), not ENOTDIR.
+  std::memcpy(mem + 1000, "x", 1);
+  EXPECT_EQ(path_open(vm, 0, 0, 1000, 1, 0, 0, 0, 0, 300), kEbadf);
+  EXPECT_EQ(path_open(vm, 1, 0, 1000, 1, 0, 0, 0, 0, 300), kEbadf);
+  EXPECT_EQ(fd_readdir(vm, 1, 300, 64, 0, 400), kEbadf);
 }
 
 // ---- Calls with no WASI state ----------------------------------------------

@@ -1,8 +1,10 @@
 // WASI preview 1 errno and rights rules for the path functions, one line per
 // rule: "rule: ERRNO". Raw imports with explicit lengths (so that a path can
 // hold a NUL byte), on the preopen fd 3 (--dir data::/d). The expected values
-// are Wasmtime's on Linux, which the upstream wasi-testsuite checks; where
-// Kiln keeps ENOTCAPABLE for a missing right, docs/wasi.md says why.
+// are Wasmtime's on Linux, which the upstream wasi-testsuite checks. Rights
+// (which Wasmtime no longer enforces): a descriptor's own missing right is
+// EBADF, a right its directory lacks or does not pass on EPERM, taking a
+// right back ENOTCAPABLE (docs/wasi.md).
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +36,8 @@ WASI(fd_close) int32_t raw_fd_close(int32_t fd);
 WASI(fd_fdstat_get) int32_t raw_fd_fdstat_get(int32_t fd, uint8_t* stat);
 WASI(fd_fdstat_set_rights) int32_t raw_fd_fdstat_set_rights(int32_t fd, int64_t base, int64_t inheriting);
 WASI(fd_filestat_get) int32_t raw_fd_filestat_get(int32_t fd, uint8_t* stat);
+WASI(fd_readdir) int32_t raw_fd_readdir(int32_t fd, uint8_t* buf, size_t len, uint64_t cookie, int32_t* used);
+WASI(fd_seek) int32_t raw_fd_seek(int32_t fd, int64_t offset, int32_t whence, uint64_t* position);
 
 #define FOLLOW 1
 #define O_CREAT_ 1
@@ -42,6 +46,9 @@ WASI(fd_filestat_get) int32_t raw_fd_filestat_get(int32_t fd, uint8_t* stat);
 #define O_TRUNC_ 8
 #define R_FD_READ (1ll << 1)
 #define R_FD_WRITE (1ll << 6)
+#define R_FD_ALLOCATE (1ll << 8)
+#define R_PATH_CREATE_DIRECTORY (1ll << 9)
+#define R_PATH_CREATE_FILE (1ll << 10)
 #define R_PATH_FILESTAT_SET_SIZE (1ll << 19)
 #define R_FD_FILESTAT_SET_SIZE (1ll << 22)
 #define FST_MTIM 4
@@ -191,6 +198,13 @@ int main(void) {
   rule("setup: create dir2/f", open_rights(sub, 0, "f", O_CREAT_, 0));
   rule("path_open, O_TRUNC without path_filestat_set_size", open_rights(sub, 0, "f", O_TRUNC_, 0));
   rule("fd_fdstat_set_rights, taking a right back", raw_fd_fdstat_set_rights(sub, base, inheriting));
+  rule("setup: drop path_create_file, path_create_directory, inheriting fd_allocate",
+       raw_fd_fdstat_set_rights(sub, base & ~(R_PATH_FILESTAT_SET_SIZE | R_PATH_CREATE_FILE | R_PATH_CREATE_DIRECTORY),
+                                inheriting & ~R_FD_ALLOCATE));
+  rule("path_open, O_CREAT without path_create_file", open_rights(sub, 0, "g", O_CREAT_, 0));
+  rule("path_create_directory without its right", mkdir_at(sub, "d"));
+  rule("path_open, a right the directory does not pass on", open_rights(sub, 0, "f", 0, R_FD_ALLOCATE));
+  raw_fd_close(sub);
 
   // --- fd rights: read and write need the rights the descriptor was opened with ---
   {
@@ -205,6 +219,11 @@ int main(void) {
     rule("fd_read on a descriptor opened with fd_write only", raw_fd_read(wo, &iov, 1, &n));
     rule("fd_read on a directory", raw_fd_read(3, &iov, 1, &n));
     rule("fd_write on a directory", raw_fd_write(3, &iov, 1, &n));
+    uint64_t position = 0;
+    rule("fd_seek on a descriptor opened with fd_read only", raw_fd_seek(ro, 1, 0, &position));
+    uint8_t entries[128];
+    rule("fd_readdir on a file", raw_fd_readdir(ro, entries, sizeof entries, 0, &n));
+    rule("fd_readdir on stdout", raw_fd_readdir(1, entries, sizeof entries, 0, &n));
     raw_fd_close(ro);
     raw_fd_close(wo);
   }

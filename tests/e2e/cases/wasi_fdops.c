@@ -1,5 +1,7 @@
 // Descriptor operations through raw WASI calls: rights (enforced, only ever
-// shrinking, bounded by the directory's inheriting rights), fdstat flags,
+// shrinking, bounded by the directory's inheriting rights; a descriptor's
+// missing right is EBADF, a right the directory does not pass on EPERM,
+// taking a right back ENOTCAPABLE, as in Wasmtime), fdstat flags,
 // renumbering, closing a preopen, advise/allocate/sync/size/times, seeking
 // on pipes, the socket functions on non-sockets, proc_raise, and the
 // preopen's name.
@@ -83,7 +85,7 @@ int main(void) {
          (inheriting & FILE_RIGHTS) == FILE_RIGHTS ? "all" : "NOT ALL");
 
   int32_t fd = -1, ro = -1, other = -1;
-  expect("open f.txt asking for sock_accept", w_path_open(3, 0, "f.txt", 5, 0, R_SOCK_ACCEPT, 0, 0, &fd), 76);
+  expect("open f.txt asking for sock_accept", w_path_open(3, 0, "f.txt", 5, 0, R_SOCK_ACCEPT, 0, 0, &fd), 63);
   expect("open f.txt with every file right", w_path_open(3, 0, "f.txt", 5, 1, FILE_RIGHTS, 0, 0, &fd), 0);
   expect("open f.txt with fd_read only", w_path_open(3, 0, "f.txt", 5, 0, R_READ, 0, 0, &ro), 0);
   w_fd_fdstat_get(ro, st);
@@ -94,9 +96,9 @@ int main(void) {
   struct { const void* buf; uint32_t len; } iov = {text, 5};
   uint32_t n = 0;
   uint64_t pos = 0;
-  expect("write through the read-only descriptor", w_fd_write(ro, &iov, 1, &n), 76);
-  expect("seek on it", w_fd_seek(ro, 0, 0, &pos), 76);
-  expect("filestat_get on it", w_fd_filestat_get(ro, (uint8_t[64]){0}), 76);
+  expect("write through the read-only descriptor", w_fd_write(ro, &iov, 1, &n), 8);
+  expect("seek on it", w_fd_seek(ro, 0, 0, &pos), 8);
+  expect("filestat_get on it", w_fd_filestat_get(ro, (uint8_t[64]){0}), 8);
   expect("write through the full descriptor", w_fd_write(fd, &iov, 1, &n), 0);
   char back[8] = {0};
   struct { void* buf; uint32_t len; } riov = {back, 7};
@@ -104,13 +106,13 @@ int main(void) {
   printf("  \"%s\"\n", back);
 
   expect("drop fd_read from it", w_fd_fdstat_set_rights(ro, 0, 0), 0);
-  expect("read now", w_fd_read(ro, &riov, 1, &n), 76);
+  expect("read now", w_fd_read(ro, &riov, 1, &n), 8);
   expect("take fd_read back", w_fd_fdstat_set_rights(ro, R_READ, 0), 76);
   expect("renumber it onto a closed number (50)", w_fd_renumber(ro, 50), 8);
   expect("open another descriptor", w_path_open(3, 0, "f.txt", 5, 0, R_READ | R_SEEK | R_TELL, 0, 0, &other), 0);
   expect("renumber the rightless one onto it", w_fd_renumber(ro, other), 0);
   expect("the old number is closed", w_fd_close(ro), 8);
-  expect("the new number has no rights: read", w_fd_read(other, &riov, 1, &n), 76);
+  expect("the new number has no rights: read", w_fd_read(other, &riov, 1, &n), 8);
   expect("close it", w_fd_close(other), 0);
 
   expect("tell", w_fd_tell(fd, &pos), 0);
@@ -154,7 +156,7 @@ int main(void) {
   expect("tell on stdin (a pipe)", w_fd_tell(0, &pos), 70);
   expect("pread on stdin", w_fd_pread(0, &aiov, 1, 0, &n), 70);
   expect("pwrite on stdout", w_fd_pwrite(1, &iov, 1, 0, &n), 70);
-  expect("read the directory", w_fd_read(3, &riov, 1, &n), 76);
+  expect("read the directory", w_fd_read(3, &riov, 1, &n), 8);
 
   uint16_t oflags;
   expect("sock_shutdown(stdout)", w_sock_shutdown(1, 3), 57);

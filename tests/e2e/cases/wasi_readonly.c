@@ -1,8 +1,8 @@
 // A read-only grant (--dir-ro ro::/ro) beside a read-write one (--dir
 // data::/rw): everything in /ro reads, nothing in it can be created,
-// written, truncated, renamed, linked, removed or re-timed (ENOTCAPABLE,
-// 76; wasi-libc reports a write on a descriptor without the right as
-// EBADF).
+// written, truncated, renamed, linked, removed or re-timed (EPERM, 63, as
+// in Wasmtime; a descriptor's own missing right, as for a write or ftruncate
+// on a descriptor without it, is EBADF).
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
