@@ -18,6 +18,7 @@
 
 #include "codegen/module_context.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace kiln::codegen {
@@ -134,6 +135,41 @@ bool consumedInBlock(llvm::LoadInst& load) {
   return false;
 }
 
+// An empty `asm sideeffect` that takes `value` in registers: a general
+// register for integers up to 64 bits and pointers, an XMM register for
+// floats and 128-bit vectors; narrower vectors as an integer, wider values
+// (a vectorized loop's loads, i128) in pieces of those sizes.
+void pinValue(llvm::IRBuilder<>& b, llvm::Value* value) {
+  llvm::Type* type = value->getType();
+  const llvm::DataLayout& layout = b.GetInsertBlock()->getModule()->getDataLayout();
+  uint64_t bits = layout.getTypeSizeInBits(type).getFixedValue();
+  auto emit = [&](llvm::Value* piece, const char* constraint) {
+    auto* asmType = llvm::FunctionType::get(b.getVoidTy(), {piece->getType()}, false);
+    b.CreateCall(llvm::InlineAsm::get(asmType, "", constraint, /*hasSideEffects=*/true), {piece});
+  };
+  if (type->isPointerTy() || (type->isIntegerTy() && bits <= 64)) {
+    emit(value, "r");
+  } else if (type->isIntegerTy()) {
+    for (uint64_t low = 0; low < bits; low += 64) {
+      emit(b.CreateTrunc(b.CreateLShr(value, low), b.getInt64Ty()), "r");
+    }
+  } else if (type->isFloatTy() || type->isDoubleTy() || bits == 128) {
+    emit(value, "x");
+  } else if (type->isVectorTy() && bits <= 64 && bits % 8 == 0) {
+    emit(b.CreateBitCast(value, b.getIntNTy(static_cast<unsigned>(bits))), "r");  // <2 x i8>: a general register
+  } else if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(type); vector && bits % 128 != 0) {
+    for (unsigned lane = 0; lane < vector->getNumElements(); ++lane) pinValue(b, b.CreateExtractElement(value, lane));
+  } else if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(type)) {
+    unsigned lanes = vector->getNumElements();
+    unsigned perPiece = std::max<unsigned>(1, static_cast<unsigned>(128 / (bits / lanes)));
+    for (unsigned first = 0; first < lanes; first += perPiece) {
+      llvm::SmallVector<int, 16> mask;
+      for (unsigned lane = first; lane < std::min(lanes, first + perPiece); ++lane) mask.push_back(static_cast<int>(lane));
+      emit(b.CreateShuffleVector(value, mask), "x");
+    }
+  }
+}
+
 // The code generator's MachineSink moves an instruction whose uses all lie
 // in one successor of its block (or on one outgoing edge, for a phi) into
 // that successor, and with it the instructions of the block that only feed
@@ -145,7 +181,6 @@ bool consumedInBlock(llvm::LoadInst& load) {
 // such a load where it is. A load whose value a store, a call or the
 // block's branch consumes stays anyway.
 void pinLoads(llvm::Function& function) {
-  llvm::LLVMContext& ctx = function.getContext();
   for (llvm::BasicBlock& block : function) {
     std::vector<llvm::LoadInst*> pin;
     for (llvm::Instruction& inst : block) {
@@ -155,12 +190,7 @@ void pinLoads(llvm::Function& function) {
     }
     if (pin.empty()) continue;
     llvm::IRBuilder<> b(block.getTerminator());
-    for (llvm::LoadInst* load : pin) {
-      llvm::Type* type = load->getType();
-      auto* asmType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {type}, false);
-      const char* constraint = type->isIntegerTy() ? "r" : "x";  // XMM for floats and vectors
-      b.CreateCall(llvm::InlineAsm::get(asmType, "", constraint, /*hasSideEffects=*/true), {load});
-    }
+    for (llvm::LoadInst* load : pin) pinValue(b, load);
   }
 }
 
