@@ -7,7 +7,7 @@
 # Each module is made by binaryen's translate-to-fuzz (`wasm-opt -ttf`) from
 # random bytes seeded by its number (S, S+1, ...), so a seed names a module
 # for ever. Kiln runs every export at each mode of LIST (default
-# O0g,O2g,O3g,O0e,O2e,O3e: levels 0-3, `g` guard pages, `e` explicit bounds
+# O0g,O1g,O2g,O3g,O0e,O2e,O3e: levels 0-3, `g` guard pages, `e` explicit bounds
 # checks) through tests/fuzz/fuzz_runner.cpp, Node runs the same protocol in
 # V8 (tests/fuzz/node_runner.js), and tests/fuzz/compare.py requires the
 # transcripts (results, log calls, trap kinds, memory hashes after each
@@ -21,7 +21,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 count=""
 seconds=""
 seed=1
-modes="O0g,O2g,O3g,O0e,O2e,O3e"
+modes="O0g,O1g,O2g,O3g,O0e,O2e,O3e"
 work=""
 batch=20
 known=0

@@ -14,6 +14,7 @@ packages=(
   gnuplot-nox                     # the ratio chart
   time                            # GNU time: peak RSS (%M)
   python3                         # tables and statistics (standard library only)
+  valgrind                        # scripts/bench-icount.sh: instructions executed
   wrk lighttpd curl               # scripts/bench-serve.sh: load test, native CGI for comparison
 )
 

@@ -77,14 +77,16 @@ bool storeMayPrecede(const llvm::Loop& loop, llvm::LoadInst& load) {
 
 // Whether a load reads linear memory: its TBAA type is the translator's
 // (kLinearMemoryTbaaName). A load whose TBAA tag was lost counts as one.
-bool readsLinearMemory(const llvm::LoadInst& load) {
-  const llvm::MDNode* tag = load.getMetadata(llvm::LLVMContext::MD_tbaa);
+bool accessesLinearMemory(const llvm::Instruction& access) {
+  const llvm::MDNode* tag = access.getMetadata(llvm::LLVMContext::MD_tbaa);
   if (!tag || tag->getNumOperands() < 1) return true;
   const auto* type = llvm::dyn_cast<llvm::MDNode>(tag->getOperand(0));
   if (!type || type->getNumOperands() < 1) return true;
   const auto* name = llvm::dyn_cast<llvm::MDString>(type->getOperand(0));
   return !name || name->getString() == kLinearMemoryTbaaName;
 }
+
+bool readsLinearMemory(const llvm::LoadInst& load) { return accessesLinearMemory(load); }
 
 // The instructions whose values the program needs, not counting kiln.keep
 // (which ADCE cannot be told to ignore):
@@ -113,13 +115,25 @@ llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
   return live;
 }
 
-// Whether the value of `load` is consumed in its own block by something the
-// code generator keeps there: a store, a call, the terminator (a branch on
-// it), following the block's other instructions that compute from it.
-bool consumedInBlock(llvm::LoadInst& load) {
+// What keeps `load` in its own block. Nothing needs to when its value is
+// consumed there by something the code generator keeps there (a store, a
+// call, the terminator's branch), directly or through the block's other
+// instructions: returns null. Otherwise returns a value computed in the
+// block from the load that is used outside it (by a phi or by another
+// block): the value to pin. Pinning the last value of the chain rather than
+// the load costs nothing, since that value is live out of the block in a
+// register anyway, where pinning the load itself would keep it from being
+// folded into the instruction that uses it (crc32 ran 45 % more
+// instructions that way).
+llvm::Instruction* pinTarget(llvm::LoadInst& load) {
   llvm::BasicBlock* block = load.getParent();
-  llvm::SmallPtrSet<llvm::Instruction*, 16> seen;
+  llvm::SmallPtrSet<llvm::Instruction*, 16> seen{&load};
   llvm::SmallVector<llvm::Instruction*, 16> work{&load};
+  llvm::Instruction* target = nullptr;
+  auto better = [](llvm::Instruction* a, llvm::Instruction* b) {  // prefer a general register
+    auto general = [](llvm::Type* t) { return t->isPointerTy() || (t->isIntegerTy() && t->getIntegerBitWidth() <= 64); };
+    return !b || (general(a->getType()) && !general(b->getType()));
+  };
   while (!work.empty()) {
     llvm::Instruction* inst = work.pop_back_val();
     for (llvm::User* user : inst->users()) {
@@ -127,12 +141,15 @@ bool consumedInBlock(llvm::LoadInst& load) {
       // A phi's use lies on an edge: the code generator may sink the load
       // onto a split edge, off the block's other paths (found by the
       // fuzzer: seed 106369).
-      if (userInst->getParent() != block || llvm::isa<llvm::PHINode>(userInst)) continue;
-      if (userInst->isTerminator() || userInst->mayHaveSideEffects()) return true;
+      if (userInst->getParent() != block || llvm::isa<llvm::PHINode>(userInst)) {
+        if (better(inst, target)) target = inst;
+        continue;
+      }
+      if (userInst->isTerminator() || userInst->mayHaveSideEffects()) return nullptr;
       if (seen.insert(userInst).second) work.push_back(userInst);
     }
   }
-  return false;
+  return target;
 }
 
 // An empty `asm sideeffect` that takes `value` in registers: a general
@@ -147,7 +164,9 @@ void pinValue(llvm::IRBuilder<>& b, llvm::Value* value) {
     auto* asmType = llvm::FunctionType::get(b.getVoidTy(), {piece->getType()}, false);
     b.CreateCall(llvm::InlineAsm::get(asmType, "", constraint, /*hasSideEffects=*/true), {piece});
   };
-  if (type->isPointerTy() || (type->isIntegerTy() && bits <= 64)) {
+  if (type->isIntegerTy() && bits < 8) {
+    emit(b.CreateZExt(value, b.getInt8Ty()), "r");  // a compare's i1
+  } else if (type->isPointerTy() || (type->isIntegerTy() && bits <= 64)) {
     emit(value, "r");
   } else if (type->isIntegerTy()) {
     for (uint64_t low = 0; low < bits; low += 64) {
@@ -182,15 +201,52 @@ void pinValue(llvm::IRBuilder<>& b, llvm::Value* value) {
 // block's branch consumes stays anyway.
 void pinLoads(llvm::Function& function) {
   for (llvm::BasicBlock& block : function) {
-    std::vector<llvm::LoadInst*> pin;
+    std::vector<llvm::Instruction*> pin;
     for (llvm::Instruction& inst : block) {
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
       if (!load || !load->isSimple() || load->use_empty() || !readsLinearMemory(*load)) continue;
-      if (!consumedInBlock(*load)) pin.push_back(load);
+      llvm::Instruction* target = pinTarget(*load);
+      if (target && llvm::find(pin, target) == pin.end()) pin.push_back(target);
     }
     if (pin.empty()) continue;
     llvm::IRBuilder<> b(block.getTerminator());
-    for (llvm::LoadInst* load : pin) pinValue(b, load);
+    for (llvm::Instruction* value : pin) pinValue(b, value);
+  }
+}
+
+// The code generator reorders memory accesses within a block that it can
+// tell apart (same base, different constant offsets): SelectionDAG's
+// combiner moves a load above earlier stores to other addresses and merges
+// adjacent stores into one wider store, and the machine scheduler may do
+// the same. A faulting load moved above a store, or a store merged with
+// the faulting one after it, loses a store that came before the trap in
+// program order. An empty `asm sideeffect` is a point none of them moves
+// memory accesses across: one goes before every linear-memory access that
+// follows a store in its block (calls, which are such points already, end
+// the run).
+void orderAfterStores(llvm::Function& function) {
+  llvm::LLVMContext& ctx = function.getContext();
+  auto* barrierType = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false);
+  llvm::InlineAsm* barrier = llvm::InlineAsm::get(barrierType, "", "", /*hasSideEffects=*/true);
+  for (llvm::BasicBlock& block : function) {
+    bool stored = false;
+    for (llvm::Instruction& inst : block) {
+      bool store = llvm::isa<llvm::StoreInst>(inst) || llvm::isa<llvm::MemIntrinsic>(inst) ||
+                   llvm::isa<llvm::AtomicRMWInst>(inst) || llvm::isa<llvm::AtomicCmpXchgInst>(inst);
+      bool access = store || llvm::isa<llvm::LoadInst>(inst);
+      if (!access) {
+        if (auto* call = llvm::dyn_cast<llvm::CallBase>(&inst);
+            call && !llvm::isa<llvm::IntrinsicInst>(call) && call->mayHaveSideEffects()) {
+          stored = false;
+        }
+        continue;
+      }
+      if (stored && (llvm::isa<llvm::MemIntrinsic>(inst) || accessesLinearMemory(inst))) {
+        llvm::CallInst::Create(barrierType, barrier, {}, "", inst.getIterator());
+        stored = false;
+      }
+      stored = stored || store;
+    }
   }
 }
 
@@ -326,6 +382,7 @@ llvm::PreservedAnalyses ExactTrapsPass::run(llvm::Function& function, llvm::Func
   analyses.invalidate(function, llvm::PreservedAnalyses::none());
   llvm::ADCEPass().run(function, analyses);
   pinLoads(function);
+  orderAfterStores(function);
   return llvm::PreservedAnalyses::none();
 }
 

@@ -259,14 +259,14 @@ void writeFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string modeList = "O0g,O2g,O3g,O0e,O2e,O3e";
+  std::string modeList = "O0g,O1g,O2g,O3g,O0e,O2e,O3e";
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--modes" && i + 1 < argc) {
       modeList = argv[++i];
     } else if (arg == "-h" || arg == "--help") {
-      std::printf("usage: kiln-fuzz-runner [--modes O0g,O2g,O3g,O0e,O2e,O3e] A.wasm [B.wasm ...]\n");
+      std::printf("usage: kiln-fuzz-runner [--modes O0g,O1g,O2g,O3g,O0e,O2e,O3e] A.wasm [B.wasm ...]\n");
       return 0;
     } else {
       inputs.push_back(arg);
