@@ -1,6 +1,10 @@
 #include "codegen/access_versioning.h"
 
+#include <cstddef>
+
 #include <llvm/Analysis/AssumptionCache.h>
+#include <llvm/Analysis/ValueTracking.h>
+#include <llvm/IR/IRBuilder.h>
 #include <llvm/Analysis/LoopAccessAnalysis.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/ScalarEvolution.h>
@@ -12,6 +16,9 @@
 #include <llvm/Transforms/Utils/LoopUtils.h>
 #include <llvm/Transforms/Utils/LoopVersioning.h>
 #include <llvm/Transforms/Utils/ScalarEvolutionExpander.h>
+
+#include "codegen/exact_traps.h"
+#include "codegen/module_context.h"
 
 namespace kiln::codegen {
 
@@ -141,6 +148,72 @@ void widenAddresses(llvm::ArrayRef<WrappingAddress> addresses, llvm::Loop& loop,
   se.forgetLoop(&loop);
 }
 
+// The highest linear-memory address (one past the last byte) that `loop`
+// touches over its whole run, as an offset from the memory's base, and the
+// base: every linear-memory access of the loop is affine in it (through the
+// predicates this adds to `pse`, that no address wraps) and the trip count
+// is known. Null when some access cannot be bounded so.
+struct Bound {
+  const llvm::SCEV* end = nullptr;
+  llvm::LoadInst* memoryBase = nullptr;
+};
+
+Bound linearMemoryBound(llvm::Loop& loop, llvm::PredicatedScalarEvolution& pse, llvm::ScalarEvolution& se) {
+  const llvm::SCEV* taken = se.getBackedgeTakenCount(&loop);
+  if (llvm::isa<llvm::SCEVCouldNotCompute>(taken)) return {};
+  const llvm::DataLayout& layout = loop.getHeader()->getModule()->getDataLayout();
+  llvm::Type* i64 = llvm::Type::getInt64Ty(loop.getHeader()->getContext());
+  Bound bound;
+  for (llvm::BasicBlock* block : loop.blocks()) {
+    for (llvm::Instruction& inst : *block) {
+      llvm::Value* pointer = llvm::getLoadStorePointerOperand(&inst);
+      if (!pointer) {
+        if (inst.mayReadOrWriteMemory() && !llvm::isa<llvm::CallBase>(inst)) return {};  // atomics
+        continue;
+      }
+      if (!accessesLinearMemory(inst)) continue;
+      auto* base = llvm::dyn_cast<llvm::LoadInst>(llvm::getUnderlyingObject(pointer, 0));
+      if (!base || (bound.memoryBase && base != bound.memoryBase) || loop.contains(base)) return {};
+      bound.memoryBase = base;
+      const llvm::SCEV* offset = se.getMinusSCEV(pse.getSCEV(pointer), se.getSCEV(base));
+      const llvm::SCEV* first = offset;
+      const llvm::SCEV* last = offset;
+      if (!se.isLoopInvariant(offset, &loop)) {
+        const llvm::SCEVAddRecExpr* rec = pse.getAsAddRec(pointer);
+        if (!rec || rec->getLoop() != &loop || !rec->isAffine()) return {};
+        offset = se.getMinusSCEV(rec, se.getSCEV(base));
+        auto* offsetRec = llvm::dyn_cast<llvm::SCEVAddRecExpr>(offset);
+        if (!offsetRec) return {};
+        first = offsetRec->getStart();
+        last = offsetRec->evaluateAtIteration(se.getTruncateOrZeroExtend(taken, first->getType()), se);
+      }
+      if (first->getType() != i64 || last->getType() != i64) return {};
+      uint64_t size = layout.getTypeStoreSize(llvm::getLoadStoreType(&inst)).getFixedValue();
+      const llvm::SCEV* end = se.getAddExpr(se.getUMaxExpr(first, last), se.getConstant(i64, size));
+      bound.end = bound.end ? se.getUMaxExpr(bound.end, end) : end;
+    }
+  }
+  if (!bound.end) return {};
+  return bound;
+}
+
+// In the block that chooses between the two copies of a versioned loop,
+// also takes the original when `bound` passes the memory's current size.
+void requireInBounds(llvm::LoopVersioning& versioning, const Bound& bound, llvm::ScalarEvolution& se) {
+  llvm::BasicBlock* check = versioning.getVersionedLoop()->getLoopPreheader()->getSinglePredecessor();
+  auto* branch = check ? llvm::dyn_cast<llvm::BranchInst>(check->getTerminator()) : nullptr;
+  if (!branch || !branch->isConditional()) return;
+  llvm::IRBuilder<> b(branch);
+  llvm::SCEVExpander expander(se, check->getModule()->getDataLayout(), "bound");
+  llvm::Value* end = expander.expandCodeFor(bound.end, b.getInt64Ty(), branch->getIterator());
+  // vmctx->memory->size, from the vmctx memory_base was loaded from.
+  llvm::Value* vmctx = bound.memoryBase->getPointerOperand();
+  llvm::Value* memory = b.CreateLoad(b.getPtrTy(), b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), vmctx, offsetof(kiln_vmctx, memory)), "memory");
+  llvm::Value* size = b.CreateLoad(b.getInt64Ty(), b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), memory, struct_offset::memorySize), "memory_size");
+  // The condition is true when the original (scalar) loop must run.
+  branch->setCondition(b.CreateOr(branch->getCondition(), b.CreateICmpUGT(end, size), "out_of_bounds"));
+}
+
 }  // namespace
 
 llvm::PreservedAnalyses AccessVersioningPass::run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses) {
@@ -168,6 +241,18 @@ llvm::PreservedAnalyses AccessVersioningPass::run(llvm::Function& function, llvm
     llvm::SmallVector<WrappingAddress, 8> addresses = wrappingAddresses(*loop, se);
     const llvm::LoopAccessInfo& info = accessInfos.getInfo(*loop);
     const llvm::RuntimePointerChecking* checking = info.getRuntimePointerChecking();
+    auto& pse = const_cast<llvm::PredicatedScalarEvolution&>(info.getPSE());
+    // In guard-page mode a loop the vectorizer may take must be bounded
+    // (access_versioning.h, Bounds).
+    Bound bound;
+    if (guardPages_ && info.canVectorizeMemory() && !info.hasConvergentOp()) {
+      bound = linearMemoryBound(*loop, pse, se);
+      if (!bound.end) {
+        llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.enable", 0);
+        changed = true;
+        continue;
+      }
+    }
 
     llvm::SmallVector<llvm::RuntimePointerCheck, 8> kept;
     if (info.canVectorizeMemory() && !info.hasConvergentOp() && checking->Need) {
@@ -182,16 +267,16 @@ llvm::PreservedAnalyses AccessVersioningPass::run(llvm::Function& function, llvm
       // Without a dropped check the vectorizer's own alias checks are as good.
       if (dropped == 0 || kept.size() > kMaxChecks) kept.clear();
     }
-    if (addresses.empty() && kept.empty()) continue;
+    if (addresses.empty() && kept.empty() && !bound.end) continue;
 
     // The analysis is cached and rebuilt below; its predicates are the
     // versioning condition LoopVersioning reads.
-    auto& pse = const_cast<llvm::PredicatedScalarEvolution&>(info.getPSE());
     requireNoWrap(addresses, pse, se);
-    if (!kept.empty() || !pse.getPredicate().isAlwaysTrue()) {
+    if (!kept.empty() || !pse.getPredicate().isAlwaysTrue() || bound.end) {
       llvm::formLCSSARecursively(*loop, dominators, &loops, &se);
       llvm::LoopVersioning versioning(info, kept, loop, &loops, &dominators, &se);
       versioning.versionLoop();
+      if (bound.end) requireInBounds(versioning, bound, se);
       if (!kept.empty()) versioning.annotateLoopWithNoAlias();
       llvm::addStringMetadataToLoop(versioning.getNonVersionedLoop(), "llvm.loop.vectorize.enable", 0);
     }

@@ -33,9 +33,24 @@ namespace kiln::codegen {
 // Both conditions go into one LLVM LoopVersioning; the original loop runs
 // when either fails, and is not vectorized (the vectorizer's own checks, a
 // superset of these, would fail there too).
+//
+// Bounds, in guard-page mode. A vectorized loop loads the elements of
+// several iterations before it stores any of them, and stores a vector at
+// once, so a loop that runs off the end of memory would trap with the
+// stores of its last iterations missing, where the scalar loop (and the
+// spec) has made them. Such a loop is versioned on "every access of the
+// whole run is in bounds" as well: one compare of the highest address
+// against the memory's size at loop entry. The vectorized copy runs only
+// then, and cannot fault; otherwise the scalar loop runs and traps exactly.
+// A loop the vectorizer could take but whose accesses the pass cannot bound
+// is kept from vectorizing.
 class AccessVersioningPass : public llvm::PassInfoMixin<AccessVersioningPass> {
  public:
+  explicit AccessVersioningPass(bool guardPages) : guardPages_(guardPages) {}
   llvm::PreservedAnalyses run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses);
+
+ private:
+  bool guardPages_;
 };
 
 }  // namespace kiln::codegen

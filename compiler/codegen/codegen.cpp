@@ -124,8 +124,9 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
       fpm.addPass(HoistBarrierPass());
     });
   }
-  pb.registerVectorizerStartEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
-    fpm.addPass(AccessVersioningPass());
+  pb.registerVectorizerStartEPCallback([guardPages = !options.explicitBoundsChecks](llvm::FunctionPassManager& fpm,
+                                                                                     llvm::OptimizationLevel) {
+    fpm.addPass(AccessVersioningPass(guardPages));
   });
   llvm::ModulePassManager mpm;
   if (level == llvm::OptimizationLevel::O0) {

@@ -75,17 +75,6 @@ bool storeMayPrecede(const llvm::Loop& loop, llvm::LoadInst& load) {
   return false;
 }
 
-// Whether a load reads linear memory: its TBAA type is the translator's
-// (kLinearMemoryTbaaName). A load whose TBAA tag was lost counts as one.
-bool accessesLinearMemory(const llvm::Instruction& access) {
-  const llvm::MDNode* tag = access.getMetadata(llvm::LLVMContext::MD_tbaa);
-  if (!tag || tag->getNumOperands() < 1) return true;
-  const auto* type = llvm::dyn_cast<llvm::MDNode>(tag->getOperand(0));
-  if (!type || type->getNumOperands() < 1) return true;
-  const auto* name = llvm::dyn_cast<llvm::MDString>(type->getOperand(0));
-  return !name || name->getString() == kLinearMemoryTbaaName;
-}
-
 bool readsLinearMemory(const llvm::LoadInst& load) { return accessesLinearMemory(load); }
 
 // The instructions whose values the program needs, not counting kiln.keep
@@ -253,6 +242,15 @@ void orderAfterStores(llvm::Function& function) {
 }  // namespace
 
 bool isKeep(const llvm::Instruction& inst) { return isCallOf(inst, kKeepName); }
+
+bool accessesLinearMemory(const llvm::Instruction& access) {
+  const llvm::MDNode* tag = access.getMetadata(llvm::LLVMContext::MD_tbaa);
+  if (!tag || tag->getNumOperands() < 1) return true;
+  const auto* type = llvm::dyn_cast<llvm::MDNode>(tag->getOperand(0));
+  if (!type || type->getNumOperands() < 1) return true;
+  const auto* name = llvm::dyn_cast<llvm::MDString>(type->getOperand(0));
+  return !name || name->getString() == kLinearMemoryTbaaName;
+}
 
 llvm::PreservedAnalyses HoistBarrierPass::run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses) {
   llvm::Module& module = *function.getParent();

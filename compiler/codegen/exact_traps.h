@@ -55,6 +55,10 @@ namespace kiln::codegen {
 llvm::Function* declareKeep(llvm::Module& module);
 bool isKeep(const llvm::Instruction& inst);
 
+// Whether a load or store accesses linear memory (its TBAA type is the
+// translator's kLinearMemoryTbaaName; one whose tag was lost counts).
+bool accessesLinearMemory(const llvm::Instruction& access);
+
 class HoistBarrierPass : public llvm::PassInfoMixin<HoistBarrierPass> {
  public:
   llvm::PreservedAnalyses run(llvm::Function& function, llvm::FunctionAnalysisManager& analyses);
