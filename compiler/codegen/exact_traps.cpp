@@ -123,6 +123,11 @@ llvm::Instruction* pinTarget(llvm::LoadInst& load) {
     auto general = [](llvm::Type* t) { return t->isPointerTy() || (t->isIntegerTy() && t->getIntegerBitWidth() <= 64); };
     return !b || (general(a->getType()) && !general(b->getType()));
   };
+  // SelectionDAG splits a branch on `a && b` or `a || b` (an i1 and, or or
+  // select) into two branches, the second in a block of its own: a load
+  // that feeds only `b` then runs only when `a` does not decide (fuzz seed
+  // 300770). A branch on such a condition does not keep the load.
+  bool throughLogic = false;
   while (!work.empty()) {
     llvm::Instruction* inst = work.pop_back_val();
     for (llvm::User* user : inst->users()) {
@@ -134,10 +139,20 @@ llvm::Instruction* pinTarget(llvm::LoadInst& load) {
         if (better(inst, target)) target = inst;
         continue;
       }
-      if (userInst->isTerminator() || userInst->mayHaveSideEffects()) return nullptr;
+      if (userInst->mayHaveSideEffects()) return nullptr;
+      if (userInst->isTerminator()) {
+        if (!throughLogic) return nullptr;
+        continue;
+      }
+      if (userInst->getType()->isIntOrIntVectorTy(1) &&
+          (llvm::isa<llvm::SelectInst>(userInst) || userInst->getOpcode() == llvm::Instruction::And ||
+           userInst->getOpcode() == llvm::Instruction::Or)) {
+        throughLogic = true;
+      }
       if (seen.insert(userInst).second) work.push_back(userInst);
     }
   }
+  if (throughLogic) return &load;
   return target;
 }
 
