@@ -99,11 +99,13 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& target, const Opt
   llvm::ModuleAnalysisManager mam;
   llvm::PipelineTuningOptions tuning;
   // LLVM's -print-after=, -print-changed and the like work through
-  // KILN_LLVM_ARGS (llvm_options.h).
+  // KILN_LLVM_ARGS (llvm_options.h); without it, no instrumentation (its
+  // callbacks cost time on every pass of every function).
   llvm::PassInstrumentationCallbacks instrumentation;
   llvm::StandardInstrumentations standard(module.getContext(), /*DebugLogging=*/false);
-  standard.registerCallbacks(instrumentation, &mam);
-  llvm::PassBuilder pb(&target, tuning, std::nullopt, &instrumentation);
+  const bool instrument = std::getenv("KILN_LLVM_ARGS") != nullptr;
+  if (instrument) standard.registerCallbacks(instrumentation, &mam);
+  llvm::PassBuilder pb(&target, tuning, std::nullopt, instrument ? &instrumentation : nullptr);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);

@@ -1,6 +1,8 @@
 // See exact_traps.h.
 #include "codegen/exact_traps.h"
 
+#include <llvm/ADT/DenseMap.h>
+#include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/Analysis/LoopInfo.h>
@@ -49,31 +51,40 @@ bool invariantIn(const llvm::Loop& loop, llvm::Value* value, int depth = 0) {
   return true;
 }
 
-// Whether a store of the same iteration may come before `load`: one earlier
-// in its block, or in a block of the loop from which the load's block is
-// reached without passing the loop's header again.
-bool storeMayPrecede(const llvm::Loop& loop, llvm::LoadInst& load) {
-  llvm::BasicBlock* home = load.getParent();
-  for (llvm::Instruction& inst : *home) {
-    if (&inst == &load) break;
-    if (llvm::isa<llvm::StoreInst>(inst) || llvm::isa<llvm::MemIntrinsic>(inst)) return true;
-    if (isCallOf(inst, kStayName)) return false;  // already barred
-  }
-  if (home == loop.getHeader()) return false;
-  llvm::SmallPtrSet<llvm::BasicBlock*, 16> seen{home};
-  llvm::SmallVector<llvm::BasicBlock*, 16> work{home};
-  while (!work.empty()) {
-    llvm::BasicBlock* block = work.pop_back_val();
-    for (llvm::BasicBlock* pred : llvm::predecessors(block)) {
-      if (!loop.contains(pred) || !seen.insert(pred).second) continue;
-      for (llvm::Instruction& inst : *pred) {
-        if (llvm::isa<llvm::StoreInst>(inst) || llvm::isa<llvm::MemIntrinsic>(inst)) return true;
-      }
-      if (pred != loop.getHeader()) work.push_back(pred);
-    }
-  }
-  return false;
+bool isStore(const llvm::Instruction& inst) {
+  return llvm::isa<llvm::StoreInst>(inst) || llvm::isa<llvm::MemIntrinsic>(inst);
 }
+
+// Whether a store of the same iteration of `loop` may run before `block`
+// starts: one in a block of the loop from which `block` is reached without
+// passing the loop's header again. Cached per loop and block.
+class StoresBefore {
+ public:
+  bool operator()(const llvm::Loop& loop, llvm::BasicBlock* block) {
+    if (block == loop.getHeader()) return false;
+    auto [it, inserted] = cache_.try_emplace({&loop, block}, false);
+    if (!inserted) return it->second;
+    bool found = false;
+    llvm::SmallPtrSet<llvm::BasicBlock*, 16> seen{block};
+    llvm::SmallVector<llvm::BasicBlock*, 16> work{block};
+    while (!work.empty() && !found) {
+      llvm::BasicBlock* current = work.pop_back_val();
+      for (llvm::BasicBlock* pred : llvm::predecessors(current)) {
+        if (!loop.contains(pred) || !seen.insert(pred).second) continue;
+        if (llvm::any_of(*pred, isStore)) {
+          found = true;
+          break;
+        }
+        if (pred != loop.getHeader()) work.push_back(pred);
+      }
+    }
+    cache_[{&loop, block}] = found;
+    return found;
+  }
+
+ private:
+  llvm::DenseMap<std::pair<const llvm::Loop*, llvm::BasicBlock*>, bool> cache_;
+};
 
 bool readsLinearMemory(const llvm::LoadInst& load) { return accessesLinearMemory(load); }
 
@@ -114,6 +125,8 @@ llvm::DenseSet<llvm::Instruction*> liveInstructions(llvm::Function& function) {
 // register anyway, where pinning the load itself would keep it from being
 // folded into the instruction that uses it (crc32 ran 45 % more
 // instructions that way).
+constexpr size_t kMaxChainWalk = 64;
+
 llvm::Instruction* pinTarget(llvm::LoadInst& load) {
   llvm::BasicBlock* block = load.getParent();
   llvm::SmallPtrSet<llvm::Instruction*, 16> seen{&load};
@@ -129,6 +142,10 @@ llvm::Instruction* pinTarget(llvm::LoadInst& load) {
   // 300770). A branch on such a condition does not keep the load.
   bool throughLogic = false;
   while (!work.empty()) {
+    // A long chain (a straight-line body of a million loads and adds)
+    // would make this quadratic in the block: past a bound, the load
+    // itself is pinned, which is always enough.
+    if (seen.size() > kMaxChainWalk) return &load;
     llvm::Instruction* inst = work.pop_back_val();
     for (llvm::User* user : inst->users()) {
       auto* userInst = llvm::cast<llvm::Instruction>(user);
@@ -272,17 +289,25 @@ llvm::PreservedAnalyses HoistBarrierPass::run(llvm::Function& function, llvm::Fu
   auto& loops = analyses.getResult<llvm::LoopAnalysis>(function);
   if (loops.empty()) return llvm::PreservedAnalyses::all();
   std::vector<llvm::LoadInst*> bar;
+  StoresBefore storesBefore;
   for (llvm::BasicBlock& block : function) {
     llvm::Loop* loop = loops.getLoopFor(&block);
     if (!loop) continue;
+    // Walking the block once: a store before the load in its block, or a
+    // kiln.stay (which already keeps every load after it in the loop).
+    bool storeHere = false;
+    bool barred = false;
     for (llvm::Instruction& inst : block) {
+      if (isCallOf(inst, kStayName)) barred = true;
+      if (isStore(inst)) storeHere = true;
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
-      if (!load || !load->isSimple() || !readsLinearMemory(*load)) continue;
+      if (barred || !load || !load->isSimple() || !readsLinearMemory(*load)) continue;
       // Invariant in the innermost loop or any loop around it: LICM hoists
       // out of each.
       for (llvm::Loop* l = loop; l; l = l->getParentLoop()) {
-        if (invariantIn(*l, load->getPointerOperand()) && storeMayPrecede(*l, *load)) {
+        if (invariantIn(*l, load->getPointerOperand()) && (storeHere || storesBefore(*l, &block))) {
           bar.push_back(load);
+          barred = true;  // the kiln.stay before it keeps the rest of the block in place too
           // SimpleLoopUnswitch's partial unswitching (-O3) copies the loads
           // of a condition that no store in the loop changes into the
           // preheader, whatever comes before them.
