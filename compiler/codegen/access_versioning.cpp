@@ -3,13 +3,13 @@
 #include <cstddef>
 
 #include <llvm/Analysis/AssumptionCache.h>
-#include <llvm/Analysis/ValueTracking.h>
-#include <llvm/IR/IRBuilder.h>
 #include <llvm/Analysis/LoopAccessAnalysis.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/ScalarEvolution.h>
 #include <llvm/Analysis/ScalarEvolutionExpressions.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/Dominators.h>
+#include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Transforms/Utils/LoopSimplify.h>
@@ -202,7 +202,11 @@ Bound linearMemoryBound(llvm::Loop& loop, llvm::PredicatedScalarEvolution& pse, 
 void requireInBounds(llvm::LoopVersioning& versioning, const Bound& bound, llvm::ScalarEvolution& se) {
   llvm::BasicBlock* check = versioning.getVersionedLoop()->getLoopPreheader()->getSinglePredecessor();
   auto* branch = check ? llvm::dyn_cast<llvm::BranchInst>(check->getTerminator()) : nullptr;
-  if (!branch || !branch->isConditional()) return;
+  if (!branch || !branch->isConditional()) {
+    // Not the shape LoopVersioning makes: no copy may vectorize then.
+    llvm::addStringMetadataToLoop(versioning.getVersionedLoop(), "llvm.loop.vectorize.enable", 0);
+    return;
+  }
   llvm::IRBuilder<> b(branch);
   llvm::SCEVExpander expander(se, check->getModule()->getDataLayout(), "bound");
   llvm::Value* end = expander.expandCodeFor(bound.end, b.getInt64Ty(), branch->getIterator());
