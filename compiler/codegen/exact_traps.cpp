@@ -185,7 +185,9 @@ void pinValue(llvm::IRBuilder<>& b, llvm::Value* value) {
     auto* asmType = llvm::FunctionType::get(b.getVoidTy(), {piece->getType()}, false);
     b.CreateCall(llvm::InlineAsm::get(asmType, "", constraint, /*hasSideEffects=*/true), {piece});
   };
-  if (type->isIntegerTy() && bits < 8) {
+  if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(type); vector && vector->getElementType()->isPointerTy()) {
+    pinValue(b, b.CreatePtrToInt(value, llvm::FixedVectorType::get(b.getInt64Ty(), vector->getNumElements())));
+  } else if (type->isIntegerTy() && bits < 8) {
     emit(b.CreateZExt(value, b.getInt8Ty()), "r");  // a compare's i1
   } else if (type->isPointerTy() || (type->isIntegerTy() && bits <= 64)) {
     emit(value, "r");
